@@ -1,0 +1,106 @@
+#include "fd_table.h"
+
+#include <unistd.h>
+
+namespace wasmx {
+
+FdEntry::~FdEntry() {
+  if (close_host && host_fd >= 0) ::close(host_fd);
+  if (aux_fd >= 0) ::close(aux_fd);
+}
+
+FdRef FdTable::Get(uint32_t fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fd < slots_.size() ? slots_[fd] : nullptr;
+}
+
+Errno FdTable::Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
+  FdRef e = Get(fd);
+  if (!e) return err::BADF;
+  if ((e->rights_base & needed) != needed) return err::NOTCAPABLE;
+  *out = std::move(e);
+  return err::SUCCESS;
+}
+
+FdRef FdTable::SetLocked(uint32_t fd, FdRef e) {
+  if (fd >= slots_.size()) slots_.resize(fd + 1);
+  if (e) e->guest_refs++;
+  FdRef old = std::move(slots_[fd]);
+  slots_[fd] = std::move(e);
+  if (old && --old->guest_refs == 0) return old;
+  return nullptr;
+}
+
+static void RunCloseHook(const FdRef& e) {
+  if (e && e->on_guest_close) e->on_guest_close(*e);
+}
+
+Errno FdTable::Insert(FdRef entry, uint32_t min_fd, uint32_t* out_fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (uint32_t fd = min_fd; fd < kMaxFds; fd++) {
+    if (fd >= slots_.size() || !slots_[fd]) {
+      SetLocked(fd, std::move(entry));
+      *out_fd = fd;
+      return err::SUCCESS;
+    }
+  }
+  return err::MFILE;
+}
+
+void FdTable::Place(uint32_t fd, FdRef entry) {
+  FdRef displaced;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    displaced = SetLocked(fd, std::move(entry));
+  }
+  RunCloseHook(displaced);
+}
+
+FdRef FdTable::Remove(uint32_t fd, bool* last) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= slots_.size() || !slots_[fd]) return nullptr;
+  FdRef e = std::move(slots_[fd]);
+  bool was_last = --e->guest_refs == 0;
+  if (last) *last = was_last;
+  while (!slots_.empty() && !slots_.back()) slots_.pop_back();
+  return e;
+}
+
+Errno FdTable::Renumber(uint32_t from, uint32_t to) {
+  FdRef displaced;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (from >= slots_.size() || !slots_[from]) return err::BADF;
+    if (to >= kMaxFds) return err::BADF;
+    if (from == to) return err::SUCCESS;
+    displaced = SetLocked(to, slots_[from]);
+    slots_[to]->fdflagsext.store(0);  // dup2 clears CLOEXEC on the new number
+  }
+  RunCloseHook(displaced);
+  return err::SUCCESS;
+}
+
+void FdTable::Clear() {
+  std::vector<FdRef> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old.swap(slots_);
+    for (auto& e : old)
+      if (e) e->guest_refs--;
+  }
+  for (auto& e : old)
+    if (e && e->guest_refs == 0) {
+      RunCloseHook(e);
+      e->guest_refs = ~0u;  // hook ran; a shared entry seen again must not run it twice
+    }
+}
+
+Errno CloseGuestFd(FdTable& table, uint32_t fd) {
+  bool last = false;
+  FdRef e = table.Remove(fd, &last);
+  if (!e) return err::BADF;
+  if (last) RunCloseHook(e);
+  return err::SUCCESS;
+}
+
+}  // namespace wasmx

@@ -1,0 +1,91 @@
+// The guest's file-descriptor table: guest fd numbers -> host resources, with its own lock.
+//
+// One table per guest process, shared by all of its threads. Entries are reference-counted: a syscall holds a
+// reference for its duration, so another thread closing the same guest fd can never make the host fd number be
+// reused under a call in flight (the host fd closes when the last reference goes).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "wasi_types.h"
+
+namespace wasmx {
+
+enum class FdKind : uint8_t { kStdio, kFile, kDirectory, kSocket, kPipe, kEvent, kEpoll, kOther };
+
+struct FdEntry {
+  FdEntry(int host_fd, FdKind kind, uint8_t filetype, bool close_host = true)
+      : host_fd(host_fd), kind(kind), filetype(filetype), close_host(close_host) {}
+  ~FdEntry();
+  FdEntry(const FdEntry&) = delete;
+  FdEntry& operator=(const FdEntry&) = delete;
+
+  const int host_fd;
+  const FdKind kind;
+  uint8_t filetype;                      // WASI filetype reported by fd_fdstat_get
+  std::atomic<uint16_t> fdflags{0};      // guest-visible fdflags (APPEND, NONBLOCK, ...)
+  std::atomic<uint16_t> fdflagsext{0};   // CLOEXEC
+  uint64_t rights_base = rights::ALL;
+  uint64_t rights_inheriting = rights::ALL;
+  const bool close_host;
+
+  // Directories: the guest name of a preopen (empty for directories opened later).
+  std::string preopen_name;
+  // Sockets: WASI address family and socket type, fixed at creation.
+  uint8_t sock_family = 0;
+  uint8_t sock_type = 0;
+  // Sockets: timeouts set through sock_set_opt_time (ns; 0 = none), applied by the socket calls.
+  std::atomic<uint64_t> accept_timeout_ns{0};
+  std::atomic<uint64_t> connect_timeout_ns{0};
+  // Event fds (fd_event) emulated without eventfd need a second host fd; -1 where unused.
+  int aux_fd = -1;
+
+  bool nonblocking() const { return fdflags.load(std::memory_order_relaxed) & fdflags::NONBLOCK; }
+
+  // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
+  uint32_t guest_refs = 0;
+
+  // Called (once) when the last guest fd referring to this entry is closed, before the host fd is released.
+  // Used by epoll sets and the offload pool to drop registrations for this entry.
+  std::function<void(FdEntry&)> on_guest_close;
+};
+
+using FdRef = std::shared_ptr<FdEntry>;
+
+class FdTable {
+ public:
+  static constexpr uint32_t kMaxFds = 1u << 20;
+
+  // The entry at `fd`, or null when the fd is not open.
+  FdRef Get(uint32_t fd);
+  // Looks up `fd` and checks the rights `needed`: BADF when not open, NOTCAPABLE when a right is missing.
+  Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
+  // Installs `entry` at the lowest free number >= min_fd. Returns MFILE when full.
+  Errno Insert(FdRef entry, uint32_t min_fd, uint32_t* out_fd);
+  // Installs `entry` exactly at `fd` (used for stdio and preopens at startup). Replaces what was there.
+  void Place(uint32_t fd, FdRef entry);
+  // Removes `fd` and returns its entry (null when not open); *last is set when no other guest fd refers to it.
+  FdRef Remove(uint32_t fd, bool* last = nullptr);
+  // POSIX dup2 semantics (§10.13): `to` becomes a second reference to `from`'s entry; `from` stays open.
+  Errno Renumber(uint32_t from, uint32_t to);
+  // Closes every fd (process teardown).
+  void Clear();
+
+ private:
+  // Stores `e` at `fd` (lock held), keeping guest_refs right; returns the displaced entry if its last ref went.
+  FdRef SetLocked(uint32_t fd, FdRef e);
+
+  std::mutex mu_;
+  std::vector<FdRef> slots_;
+};
+
+// Removes guest `fd` from `table` and, if it was the last guest fd for the entry, runs its on_guest_close hook.
+// The host fd itself closes when the last in-flight reference drops.
+Errno CloseGuestFd(FdTable& table, uint32_t fd);
+
+}  // namespace wasmx

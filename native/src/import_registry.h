@@ -1,0 +1,137 @@
+// Registration of host imports and the N-API trampolines that decode wasm arguments for them.
+//
+// A syscall is a plain C++ function `Errno name(Instance&, uint32_t, uint64_t, ...)`: uint32_t for each wasm i32
+// parameter, uint64_t / int64_t for each i64. WASMX_IMPORT registers it under the modules it belongs to; the
+// trampoline (one per function, generated from its signature) is what wasm actually calls.
+#pragma once
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "instance.h"
+
+namespace wasmx {
+
+enum ModuleMask : unsigned { kPreview1 = 1, kWasix = 2, kWasi = 4, kBoth = kPreview1 | kWasix };
+
+struct ImportDef {
+  unsigned modules;
+  const char* name;
+  std::string signature;  // wasm type, e.g. "iiii:i" (params:results; i = i32, I = i64)
+  napi_callback callback;
+};
+
+std::vector<ImportDef>& ImportRegistry();
+
+struct ImportRegistrar {
+  ImportRegistrar(unsigned modules, const char* name, std::string signature, napi_callback cb) {
+    ImportRegistry().push_back({modules, name, std::move(signature), cb});
+  }
+};
+
+namespace detail {
+
+template <typename T>
+struct WasmArg;
+template <>
+struct WasmArg<uint32_t> {
+  static constexpr char kCode = 'i';
+  static bool Get(napi_env env, napi_value v, uint32_t* out) { return napi_get_value_uint32(env, v, out) == napi_ok; }
+};
+template <>
+struct WasmArg<uint64_t> {
+  static constexpr char kCode = 'I';
+  static bool Get(napi_env env, napi_value v, uint64_t* out) {
+    bool lossless;
+    return napi_get_value_bigint_uint64(env, v, out, &lossless) == napi_ok;
+  }
+};
+template <>
+struct WasmArg<int64_t> {
+  static constexpr char kCode = 'I';
+  static bool Get(napi_env env, napi_value v, int64_t* out) {
+    bool lossless;
+    return napi_get_value_bigint_int64(env, v, out, &lossless) == napi_ok;
+  }
+};
+
+template <typename R>
+struct WasmResult;
+template <>
+struct WasmResult<Errno> {
+  static constexpr const char* kCode = "i";
+  static napi_value Make(napi_env env, Errno r) {
+    napi_value v;
+    napi_create_uint32(env, r, &v);
+    return v;
+  }
+  static constexpr Errno kBadArgs = err::INVAL;
+};
+template <>
+struct WasmResult<int32_t> {  // wasi.thread-spawn: a tid or a negative errno, not an errno
+  static constexpr const char* kCode = "i";
+  static napi_value Make(napi_env env, int32_t r) {
+    napi_value v;
+    napi_create_int32(env, r, &v);
+    return v;
+  }
+  static constexpr int32_t kBadArgs = -int32_t(err::INVAL);
+};
+
+template <typename Sig, Sig* Fn>
+struct Trampoline;
+
+template <typename R, typename... A, R (*Fn)(Instance&, A...)>
+struct Trampoline<R(Instance&, A...), Fn> {
+  static constexpr size_t N = sizeof...(A);
+
+  static std::string Signature() {
+    std::string s{WasmArg<A>::kCode...};
+    if constexpr (std::is_void_v<R>) return s + ":";
+    else return s + ":" + WasmResult<R>::kCode;
+  }
+
+  static napi_value Call(napi_env env, napi_callback_info info) {
+    napi_value argv[N > 0 ? N : 1];
+    size_t argc = N;
+    void* data;
+    napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
+    return Invoke(env, *static_cast<Instance*>(data), argv, argc, std::index_sequence_for<A...>{});
+  }
+
+  template <size_t... I>
+  static napi_value Invoke(napi_env env, Instance& inst, napi_value* argv, size_t argc, std::index_sequence<I...>) {
+    std::tuple<A...> args{};
+    bool ok = argc >= N && (WasmArg<A>::Get(env, argv[I], &std::get<I>(args)) && ...);
+    if constexpr (std::is_void_v<R>) {
+      if (ok) Fn(inst, std::get<I>(args)...);
+      return nullptr;
+    } else {
+      if (!ok) return WasmResult<R>::Make(env, WasmResult<R>::kBadArgs);
+      R r = Fn(inst, std::get<I>(args)...);
+      return WasmResult<R>::Make(env, r);
+    }
+  }
+};
+
+}  // namespace detail
+
+#define WASMX_CONCAT_(a, b) a##b
+#define WASMX_CONCAT(a, b) WASMX_CONCAT_(a, b)
+
+// Registers C++ function `fn` as import `name` in the modules of `mask`.
+#define WASMX_IMPORT_AS(mask, name, fn)                                                              \
+  static ::wasmx::ImportRegistrar WASMX_CONCAT(wasmx_import_, __COUNTER__)(                          \
+      mask, name, ::wasmx::detail::Trampoline<decltype(fn), fn>::Signature(),                        \
+      &::wasmx::detail::Trampoline<decltype(fn), fn>::Call)
+
+// A preview1 function: registered under wasi_snapshot_preview1 and wasix_32v1 (ABI §2.3).
+#define WASMX_WASI(fn) WASMX_IMPORT_AS(::wasmx::kBoth, #fn, fn)
+// A WASIX-only function: wasix_32v1.
+#define WASMX_WASIX(fn) WASMX_IMPORT_AS(::wasmx::kWasix, #fn, fn)
+
+}  // namespace wasmx

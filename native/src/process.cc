@@ -1,0 +1,112 @@
+#include "process.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+namespace wasmx {
+
+Process::~Process() { fds_.Clear(); }
+
+std::string Process::Init(const ProcessOptions& opts) {
+  opts_ = opts;
+  // Stdio: guest 0..2 are the host's 0..2. Closing them in the guest never closes the host's.
+  static const uint64_t kStdin = rights::FD_READ | rights::POLL_FD_READWRITE | rights::FD_FDSTAT_SET_FLAGS |
+                                 rights::FD_FILESTAT_GET;
+  static const uint64_t kStdout = rights::FD_WRITE | rights::POLL_FD_READWRITE | rights::FD_FDSTAT_SET_FLAGS |
+                                  rights::FD_FILESTAT_GET | rights::FD_DATASYNC | rights::FD_SYNC;
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    uint8_t ft = filetype::CHARACTER_DEVICE;
+    if (fstat(fd, &st) == 0) {
+      if (S_ISREG(st.st_mode)) ft = filetype::REGULAR_FILE;
+      else if (S_ISSOCK(st.st_mode)) ft = filetype::SOCKET_STREAM;
+      else if (S_ISFIFO(st.st_mode)) ft = filetype::UNKNOWN;
+    }
+    auto e = std::make_shared<FdEntry>(fd, FdKind::kStdio, ft, /*close_host=*/false);
+    e->rights_base = fd == 0 ? kStdin : kStdout;
+    e->rights_inheriting = 0;
+    fds_.Place(fd, e);
+  }
+  uint32_t next = 3;
+  for (const auto& p : opts.preopens) {
+    int hfd = ::open(p.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (hfd < 0) return "--dir " + p.host_path + ": " + std::strerror(errno);
+    auto e = std::make_shared<FdEntry>(hfd, FdKind::kDirectory, filetype::DIRECTORY);
+    e->preopen_name = p.guest_path;
+    fds_.Place(next++, e);
+  }
+  for (int sfd : opts.preopened_sockets) {
+    int hfd = ::fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+    if (hfd < 0) return std::string("preopened socket: ") + std::strerror(errno);
+    auto e = std::make_shared<FdEntry>(hfd, FdKind::kSocket, filetype::SOCKET_STREAM);
+    fds_.Place(next++, e);
+  }
+  return "";
+}
+
+void Process::HintNetDenied() {
+  if (!net_hint_printed_.exchange(true)) {
+    static const char kMsg[] = "wasmx: the guest tried to use the network, which is off; pass --net to allow it\n";
+    ssize_t r = ::write(2, kMsg, sizeof(kMsg) - 1);
+    (void)r;
+  }
+}
+
+void Process::SetSignalCallback(std::string name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  signal_callback_ = std::move(name);
+}
+
+std::string Process::signal_callback() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return signal_callback_;
+}
+
+std::string Process::cwd() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cwd_;
+}
+
+void Process::set_cwd(std::string cwd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cwd_ = std::move(cwd);
+}
+
+void Process::PrepareExit() {}
+
+namespace {
+std::mutex g_registry_mu;
+std::unordered_map<uint32_t, std::shared_ptr<Process>> g_registry;
+uint32_t g_next_id = 1;
+}  // namespace
+
+std::shared_ptr<Process> CreateProcess() {
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  auto p = std::make_shared<Process>(g_next_id++);
+  g_registry[p->id()] = p;
+  return p;
+}
+
+std::shared_ptr<Process> FindProcess(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  auto it = g_registry.find(id);
+  return it == g_registry.end() ? nullptr : it->second;
+}
+
+void ReleaseProcess(uint32_t id) {
+  std::shared_ptr<Process> p;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    auto it = g_registry.find(id);
+    if (it == g_registry.end()) return;
+    p = std::move(it->second);
+    g_registry.erase(it);
+  }
+}
+
+}  // namespace wasmx

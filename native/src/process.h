@@ -1,0 +1,77 @@
+// A guest process: what all threads of one guest share (fd table, args, env, permissions, exit state).
+// TypeScript creates one per `wasmx run` (or per `serve` instance) and attaches each thread's instance to it.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fd_table.h"
+
+namespace wasmx {
+
+struct ProcessOptions {
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // "KEY=VALUE"
+  struct Preopen {
+    std::string host_path;
+    std::string guest_path;
+  };
+  std::vector<Preopen> preopens;
+  std::vector<int> preopened_sockets;  // host listening sockets placed after the preopened dirs (--tcplisten)
+  bool net = false;
+  // When true, proc_exit ends the host process (wasmx run). When false, it unwinds the guest with a
+  // WasmxExit exception the embedder catches (library API, serve instances).
+  bool exit_ends_host = false;
+};
+
+class Process {
+ public:
+  explicit Process(uint32_t id) : id_(id) {}
+  ~Process();
+  // Opens preopens and sets up stdio. Returns an empty string on success, else a message for the user.
+  std::string Init(const ProcessOptions& opts);
+
+  uint32_t id() const { return id_; }
+  FdTable& fds() { return fds_; }
+  const std::vector<std::string>& args() const { return opts_.args; }
+  const std::vector<std::string>& env() const { return opts_.env; }
+  bool net_allowed() const { return opts_.net; }
+  bool exit_ends_host() const { return opts_.exit_ends_host; }
+
+  // Prints the "network is off" hint once per process.
+  void HintNetDenied();
+
+  // The guest export named through callback_signal (libc: "__wasm_signal").
+  void SetSignalCallback(std::string name);
+  std::string signal_callback();
+
+  // Set once when the guest asks to exit; later calls from other threads see it.
+  std::atomic<bool> exiting{false};
+  std::atomic<int32_t> exit_code{0};
+
+  // Cleanup before the host process ends or the guest is torn down (flush offloaded work, etc).
+  void PrepareExit();
+
+  // Working directory, as a guest path (getcwd / chdir); "/" until the guest changes it.
+  std::string cwd();
+  void set_cwd(std::string cwd);
+
+ private:
+  const uint32_t id_;
+  ProcessOptions opts_;
+  FdTable fds_;
+  std::atomic<bool> net_hint_printed_{false};
+  std::mutex mu_;
+  std::string signal_callback_;
+  std::string cwd_ = "/";
+};
+
+// Processes by id, so that worker threads can attach to the process their spawner created.
+std::shared_ptr<Process> CreateProcess();
+std::shared_ptr<Process> FindProcess(uint32_t id);
+void ReleaseProcess(uint32_t id);
+
+}  // namespace wasmx

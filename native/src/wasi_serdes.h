@@ -1,0 +1,59 @@
+// Guest-struct (de)serialisation: every byte layout of ABI §4.2 / §6 is read or written here and nowhere else.
+// All readers bounds-check against linear memory and return FAULT when the guest's pointer is out of range.
+#pragma once
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "guest_memory.h"
+#include "wasi_types.h"
+
+namespace wasmx {
+
+// Host iovecs pointing straight into guest memory (no copies), with inline storage for the common case.
+class IoVecs {
+ public:
+  static constexpr uint32_t kMax = 1024;  // IOV_MAX on Linux and macOS
+  ~IoVecs() {
+    if (vec_ != inline_) delete[] vec_;
+  }
+  // Reads `count` (ci)ovecs at `ptr`. FAULT when the array or any buffer is out of range, INVAL past kMax.
+  Errno Read(GuestMemory& mem, uint32_t ptr, uint32_t count);
+  struct iovec* data() { return vec_; }
+  int count() const { return int(count_); }
+  uint64_t total() const { return total_; }
+
+ private:
+  struct iovec inline_[16];
+  struct iovec* vec_ = inline_;
+  uint32_t count_ = 0;
+  uint64_t total_ = 0;
+};
+
+// A (ptr, len) guest string viewed in place. FAULT when out of range.
+Errno ReadGuestString(GuestMemory& mem, uint32_t ptr, uint32_t len, std::string_view* out);
+
+// fdstat (24 bytes).
+Errno WriteFdstat(GuestMemory& mem, uint32_t ptr, uint8_t filetype, uint16_t flags, uint64_t rights_base,
+                  uint64_t rights_inheriting);
+// filestat (64 bytes) from a host stat.
+Errno WriteFilestat(GuestMemory& mem, uint32_t ptr, const struct stat& st);
+uint8_t FiletypeFromMode(mode_t mode);
+// option_timestamp (16 bytes): tag @0, value @8. `*some` false = NONE.
+Errno ReadOptionTimestamp(GuestMemory& mem, uint32_t ptr, bool* some, uint64_t* value);
+Errno WriteOptionTimestamp(GuestMemory& mem, uint32_t ptr, bool some, uint64_t value);
+
+// addr_port_t (110 bytes, §6.1.1). Port is a little-endian u16 at @2; address octets raw at @4.
+constexpr uint32_t kAddrPortSize = 110;
+// Guest -> host. INVAL for an unsupported tag, FAULT when out of range. *len set to the sockaddr's size.
+Errno ReadAddrPort(GuestMemory& mem, uint32_t ptr, struct sockaddr_storage* out, socklen_t* len);
+// Host -> guest: writes all 110 bytes, zero-filled.
+Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, socklen_t len);
+
+// Nanoseconds <-> timespec helpers.
+uint64_t TimespecToNs(const struct timespec& ts);
+
+}  // namespace wasmx

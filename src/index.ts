@@ -1,0 +1,6 @@
+/** wasmx library API. */
+export { run, instantiate, callStart, createGuestProcess } from './runner';
+export type { RunOptions, Preopen, GuestInstance } from './runner';
+export { loadModule, watToWasm } from './loader';
+export type { LoadedModule } from './loader';
+export { WasmxError, LoadError, LinkError, UsageError, TrapError } from './errors';

@@ -1,0 +1,100 @@
+/**
+ * Linking a guest module: host imports from the addon where the name and signature match, ENOSYS stubs for the
+ * rest (warned once per name when first called; refused under `strict`), and `env.memory` when the module
+ * imports its memory.
+ */
+import { LinkError } from './errors';
+import { ImportObject, native } from './native';
+import { FuncType, ImportDesc, MemoryLimits, signatureOf } from './wasm-binary';
+
+/** WASI errno NOSYS: what a stub returns. */
+export const ENOSYS = 52;
+
+export interface LinkOptions {
+  strict?: boolean;
+  /** Receives one line per warning (default: stderr). */
+  warn?: (message: string) => void;
+}
+
+export interface LinkPlan {
+  /** Imports the host does not provide (module.name), linked to stubs. */
+  unknown: string[];
+  /** The memory the module imports as env.memory, if it does. */
+  memoryImport?: MemoryLimits;
+}
+
+/** Decides, before instantiation, what each import links to. Throws LinkError for what cannot be linked. */
+export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): LinkPlan {
+  const host = hostSignatures();
+  const unknown: string[] = [];
+  let memoryImport: MemoryLimits | undefined;
+  for (const imp of imports) {
+    const id = `${imp.module}.${imp.name}`;
+    if (imp.kind === 'function') {
+      const sig = host.get(id);
+      if (sig === undefined) unknown.push(id);
+      else if (sig !== signatureOf(imp.type)) {
+        unknown.push(id);
+        (opts.warn ?? defaultWarn)(`import ${id} has type (${signatureOf(imp.type)}), the host's is (${sig}); linked to a stub`);
+      }
+    } else if (imp.kind === 'memory' && imp.module === 'env' && imp.name === 'memory') {
+      if (imp.limits.shared && imp.limits.maximum === undefined) throw new LinkError('env.memory is shared but declares no maximum');
+      memoryImport = imp.limits;
+    } else {
+      throw new LinkError(`unsupported import ${id} (${imp.kind})`);
+    }
+  }
+  if (opts.strict && unknown.length > 0) {
+    throw new LinkError(`--strict: the module imports functions wasmx does not provide:\n  ${unknown.join('\n  ')}`);
+  }
+  return { unknown, memoryImport };
+}
+
+export function createImportedMemory(limits: MemoryLimits): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: limits.initial, maximum: limits.maximum, shared: limits.shared } as WebAssembly.MemoryDescriptor);
+}
+
+/** Completes the import object: stubs for unknown functions, env.memory. Mutates and returns `host`. */
+export function linkImports(imports: ImportDesc[], plan: LinkPlan, host: ImportObject, memory: WebAssembly.Memory | undefined, opts: LinkOptions = {}): WebAssembly.Imports {
+  const result: WebAssembly.Imports = host as WebAssembly.Imports;
+  const unknown = new Set(plan.unknown);
+  for (const imp of imports) {
+    const id = `${imp.module}.${imp.name}`;
+    if (imp.kind === 'function' && unknown.has(id)) {
+      (result[imp.module] ??= {})[imp.name] = makeStub(id, imp.type, opts.warn ?? defaultWarn);
+    }
+  }
+  if (memory) (result.env ??= {}).memory = memory;
+  return result;
+}
+
+const warned = new Set<string>();
+
+/** A stub for an import the host lacks: returns NOSYS (or zero of the right type), warns once per name. */
+function makeStub(id: string, type: FuncType, warn: (m: string) => void): (...args: unknown[]) => unknown {
+  const result = type.results[0];
+  const value = result === undefined ? undefined : result === 'i32' ? ENOSYS : result === 'i64' ? BigInt(ENOSYS) : result === 'f32' || result === 'f64' ? 0 : null;
+  const stub = (): unknown => {
+    if (!warned.has(id)) {
+      warned.add(id);
+      warn(`guest called ${id}, which wasmx does not implement; it returned ENOSYS`);
+    }
+    return value;
+  };
+  if (type.results.length > 1) return () => { stub(); return type.results.map((t) => (t === 'i64' ? 0n : 0)); };
+  return stub;
+}
+
+let signatures: Map<string, string> | undefined;
+
+function hostSignatures(): Map<string, string> {
+  if (!signatures) {
+    signatures = new Map(native().importTable().map((d) => [`${d.module}.${d.name}`, d.signature]));
+  }
+  return signatures;
+}
+
+export function defaultWarn(message: string): void {
+  // Synchronous, so warnings interleave correctly with what the guest writes through the addon.
+  require('node:fs').writeSync(2, `wasmx: warning: ${message}\n`);
+}

@@ -1,0 +1,73 @@
+/** Loading a guest module from a .wasm or .wat file into a compiled WebAssembly.Module. */
+import fs from 'node:fs';
+import { LoadError } from './errors';
+import { ImportDesc, readImports } from './wasm-binary';
+
+export interface LoadedModule {
+  file: string;
+  bytes: Uint8Array;
+  module: WebAssembly.Module;
+  imports: ImportDesc[];
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+function isBinary(bytes: Uint8Array): boolean {
+  return WASM_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/** Converts WebAssembly text to binary with the wabt package, all post-MVP features the runtime supports on. */
+export async function watToWasm(file: string, text: string | Uint8Array): Promise<Uint8Array> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const wabt = await (require('wabt') as () => Promise<any>)();
+  const features = {
+    threads: true,
+    bulk_memory: true,
+    mutable_globals: true,
+    sign_extension: true,
+    sat_float_to_int: true,
+    multi_value: true,
+    exceptions: true,
+    simd: true,
+    reference_types: true,
+  };
+  let parsed;
+  try {
+    parsed = wabt.parseWat(file, text, features);
+    parsed.resolveNames();
+    parsed.validate(features);
+    return new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);
+  } catch (e) {
+    throw new LoadError(file, `invalid WebAssembly text: ${String((e as Error).message).trim()}`);
+  } finally {
+    parsed?.destroy();
+  }
+}
+
+export async function loadModule(file: string): Promise<LoadedModule> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+    throw new LoadError(file, reason);
+  }
+  if (!isBinary(bytes)) {
+    if (file.endsWith('.wasm')) throw new LoadError(file, 'not a WebAssembly binary (bad magic number)');
+    bytes = await watToWasm(file, bytes);
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new LoadError(file, `invalid WebAssembly module: ${(e as Error).message.replace(/^WebAssembly\.Module\(\): /, '')}`);
+  }
+  let imports: ImportDesc[];
+  try {
+    imports = readImports(bytes);
+  } catch (e) {
+    throw new LoadError(file, `cannot read imports: ${(e as Error).message}`);
+  }
+  return { file, bytes, module, imports };
+}

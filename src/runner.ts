@@ -1,0 +1,96 @@
+/** Running a guest command: create its process in the addon, link, instantiate, call `_start`. */
+import { WasmxError } from './errors';
+import { LinkOptions, createImportedMemory, linkImports, planLinking } from './linker';
+import { LoadedModule, loadModule } from './loader';
+import { native } from './native';
+import { asTrap } from './trap';
+
+export interface Preopen {
+  host: string;
+  guest: string;
+}
+
+export interface RunOptions extends LinkOptions {
+  /** Guest argv, argv[0] included (the CLI passes the module path, like wasmtime). */
+  args?: string[];
+  /** Guest environment as KEY=VALUE strings. */
+  env?: string[];
+  dirs?: Preopen[];
+  /** Allow sockets (`--net`). */
+  net?: boolean;
+  /** Host fds of listening sockets to preopen after the directories. */
+  socketFds?: number[];
+  /** proc_exit terminates this Node process right away (the CLI's `run`). Default: false, run() returns the code. */
+  exitEndsHost?: boolean;
+}
+
+/** A guest process in the addon, released when the run ends. */
+export function createGuestProcess(opts: RunOptions): number {
+  try {
+    return native().createProcess({
+      args: opts.args ?? ['main.wasm'],
+      env: opts.env ?? [],
+      preopenHost: (opts.dirs ?? []).map((d) => d.host),
+      preopenGuest: (opts.dirs ?? []).map((d) => d.guest),
+      socketFds: (opts.socketFds ?? []).map(String),
+      net: opts.net ?? false,
+      exitEndsHost: opts.exitEndsHost ?? false,
+    });
+  } catch (e) {
+    throw new WasmxError((e as Error).message, 2);
+  }
+}
+
+export interface GuestInstance {
+  instance: WebAssembly.Instance;
+  memory: WebAssembly.Memory;
+}
+
+/** Instantiates `loaded` as thread `tid` of process `processId` (sharing `memory` when given). */
+export function instantiate(loaded: LoadedModule, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
+  const plan = planLinking(loaded.imports, opts);
+  const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
+  const [hostImports, bindMemory] = native().createInstance(processId, mem ?? null, tid);
+  const imports = linkImports(loaded.imports, plan, hostImports, mem, opts);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(loaded.module, imports);
+  } catch (e) {
+    const trap = asTrap(e);
+    if (trap) throw trap;
+    throw new WasmxError(`${loaded.file}: cannot instantiate: ${(e as Error).message}`, 2);
+  }
+  const exported = instance.exports.memory;
+  const finalMemory = mem ?? (exported instanceof WebAssembly.Memory ? exported : undefined);
+  if (!finalMemory) throw new WasmxError(`${loaded.file}: the module neither exports nor imports a memory`, 2);
+  if (!mem) bindMemory(finalMemory);
+  return { instance, memory: finalMemory };
+}
+
+/** Calls the command entry point; returns the guest's exit code. Traps are thrown as TrapError. */
+export function callStart(instance: WebAssembly.Instance, file: string): number {
+  const start = instance.exports._start;
+  if (typeof start !== 'function') throw new WasmxError(`${file}: the module has no _start export (not a WASI command)`, 2);
+  try {
+    (start as () => void)();
+    return 0;
+  } catch (e) {
+    const code = (e as { wasmxExitCode?: number } | null)?.wasmxExitCode;
+    if (typeof code === 'number') return code;
+    const trap = asTrap(e);
+    if (trap) throw trap;
+    throw e;
+  }
+}
+
+/** Loads and runs a WASI/WASIX command to completion. Returns its exit code. */
+export async function run(file: string, opts: RunOptions = {}): Promise<number> {
+  const loaded = await loadModule(file);
+  const processId = createGuestProcess({ ...opts, args: opts.args ?? [file] });
+  try {
+    const { instance } = instantiate(loaded, processId, opts);
+    return callStart(instance, file);
+  } finally {
+    native().releaseProcess(processId);
+  }
+}
