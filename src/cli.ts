@@ -4,6 +4,9 @@ import path from 'node:path';
 import { TrapError, UsageError, WasmxError } from './errors';
 import { Preopen, RunOptions, callStart, createGuestProcess, instantiate } from './runner';
 import { loadModule } from './loader';
+import { createImportedMemory, planLinking } from './linker';
+import { native } from './native';
+import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
 
 const HELP = `wasmx — run WASIX modules on Node.js, with the system calls in a C++ addon
 
@@ -105,6 +108,22 @@ async function runCommand(argv: string[]): Promise<number> {
   const cmd = parseRunArgs(argv);
   const loaded = await loadModule(cmd.module);
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
+  const plan = planLinking(loaded.imports, cmd.options);
+  if (isThreaded(loaded) && plan.memoryImport?.shared) {
+    // Every guest thread on a pool worker; this thread dispatches spawns. When the guest is done, end the host
+    // at once: a worker may still be blocked in a guest syscall and would never join.
+    const outcome = await runThreadedProcess(createThreadPool(), loaded, processId, createImportedMemory(plan.memoryImport), cmd.options);
+    let code: number;
+    if (outcome.status === 'exit') code = outcome.code & 0xff;
+    else if (outcome.status === 'trap') {
+      writeErr(`wasmx: trap: ${outcome.message}`);
+      code = 134;
+    } else {
+      writeErr(`wasmx: error: ${outcome.message}`);
+      code = outcome.exitCode;
+    }
+    native().exitHost(code);
+  }
   const { instance } = instantiate(loaded, processId, cmd.options);
   return callStart(instance, cmd.module);
 }

@@ -29,6 +29,12 @@ export interface NativeAddon {
   /** Returns the import object bound to a new instance of process `processId`, and a function that binds the
    * instance's memory once it exists (an exported memory only exists after instantiation). */
   createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number): [ImportObject, (memory: WebAssembly.Memory) => void];
+  /** Installs the function the addon calls (on this thread) when a guest thread spawns another. */
+  setThreadSpawner(processId: number, spawn: (tid: number, startArg: number) => void): void;
+  /** Records that a guest thread ended; returns how many of the process's threads are still alive. */
+  threadExited(processId: number, tid: number): number;
+  /** Ends the host process now (after draining offloaded work), without joining workers. */
+  exitHost(code: number): never;
 }
 
 let addon: NativeAddon | undefined;

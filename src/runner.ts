@@ -46,8 +46,11 @@ export interface GuestInstance {
   memory: WebAssembly.Memory;
 }
 
+/** What instantiation needs of a loaded module (small enough to post to a worker: no bytes). */
+export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports'>;
+
 /** Instantiates `loaded` as thread `tid` of process `processId` (sharing `memory` when given). */
-export function instantiate(loaded: LoadedModule, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
+export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
   const [hostImports, bindMemory] = native().createInstance(processId, mem ?? null, tid);

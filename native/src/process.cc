@@ -98,6 +98,15 @@ std::shared_ptr<Process> FindProcess(uint32_t id) {
   return it == g_registry.end() ? nullptr : it->second;
 }
 
+void ForEachProcess(void (*fn)(Process&)) {
+  std::vector<std::shared_ptr<Process>> all;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    for (auto& kv : g_registry) all.push_back(kv.second);
+  }
+  for (auto& p : all) fn(*p);
+}
+
 void ReleaseProcess(uint32_t id) {
   std::shared_ptr<Process> p;
   {

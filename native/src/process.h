@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fd_table.h"
+#include "guest_threads.h"
 
 namespace wasmx {
 
@@ -48,6 +49,9 @@ class Process {
   void SetSignalCallback(std::string name);
   std::string signal_callback();
 
+  // The guest's threads (TIDs, spawner, join).
+  GuestThreads& threads() { return threads_; }
+
   // Set once when the guest asks to exit; later calls from other threads see it.
   std::atomic<bool> exiting{false};
   std::atomic<int32_t> exit_code{0};
@@ -63,6 +67,7 @@ class Process {
   const uint32_t id_;
   ProcessOptions opts_;
   FdTable fds_;
+  GuestThreads threads_;
   std::atomic<bool> net_hint_printed_{false};
   std::mutex mu_;
   std::string signal_callback_;
@@ -73,5 +78,7 @@ class Process {
 std::shared_ptr<Process> CreateProcess();
 std::shared_ptr<Process> FindProcess(uint32_t id);
 void ReleaseProcess(uint32_t id);
+// Runs `fn` on every live process (exit hooks).
+void ForEachProcess(void (*fn)(Process&));
 
 }  // namespace wasmx
