@@ -22,6 +22,8 @@ export interface RunOptions extends LinkOptions {
   socketFds?: number[];
   /** proc_exit terminates this Node process right away (the CLI's `run`). Default: false, run() returns the code. */
   exitEndsHost?: boolean;
+  /** TCP sockets the guest binds get SO_REUSEPORT (serve). */
+  reusePort?: boolean;
 }
 
 /** A guest process in the addon, released when the run ends. */
@@ -35,6 +37,7 @@ export function createGuestProcess(opts: RunOptions): number {
       socketFds: (opts.socketFds ?? []).map(String),
       net: opts.net ?? false,
       exitEndsHost: opts.exitEndsHost ?? false,
+      reusePort: opts.reusePort ?? false,
     });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);

@@ -12,6 +12,8 @@
 
 namespace wasmx {
 
+napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
+
 std::vector<ImportDef>& ImportRegistry() {
   static std::vector<ImportDef> defs;
   return defs;
@@ -112,6 +114,7 @@ napi_value CreateProcessJs(napi_env env, napi_callback_info info) {
   for (auto& s : sockets) po.preopened_sockets.push_back(std::stoi(s));
   po.net = GetBool(env, opts, "net");
   po.exit_ends_host = GetBool(env, opts, "exitEndsHost");
+  po.reuse_port = GetBool(env, opts, "reusePort");
   auto proc = CreateProcess();
   std::string error = proc->Init(po);
   if (!error.empty()) {
@@ -261,6 +264,31 @@ napi_value ExitHostJs(napi_env env, napi_callback_info info) {
   ExitHost(code);
 }
 
+Process* ProcessArg(napi_env env, napi_callback_info info, std::shared_ptr<Process>* keep) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  uint32_t id = 0;
+  if (argc >= 1) napi_get_value_uint32(env, arg, &id);
+  *keep = FindProcess(id);
+  return keep->get();
+}
+
+// beginDrain(processId): graceful shutdown of a serve instance (Process::BeginDrain).
+napi_value BeginDrainJs(napi_env env, napi_callback_info info) {
+  std::shared_ptr<Process> p;
+  if (ProcessArg(env, info, &p)) p->BeginDrain();
+  return nullptr;
+}
+
+// openConnections(processId) -> connected sockets the instance still has open.
+napi_value OpenConnectionsJs(napi_env env, napi_callback_info info) {
+  std::shared_ptr<Process> p;
+  napi_value result;
+  napi_create_uint32(env, ProcessArg(env, info, &p) ? uint32_t(p->OpenConnections()) : 0, &result);
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createProcess", nullptr, CreateProcessJs, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -270,6 +298,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreadSpawner", nullptr, SetThreadSpawnerJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threadExited", nullptr, ThreadExitedJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"exitHost", nullptr, ExitHostJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"listenTcp", nullptr, ListenTcpJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"beginDrain", nullptr, BeginDrainJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"openConnections", nullptr, OpenConnectionsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -81,6 +81,12 @@ Errno FdTable::Renumber(uint32_t from, uint32_t to) {
   return err::SUCCESS;
 }
 
+void FdTable::ForEach(const std::function<void(uint32_t, FdEntry&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (uint32_t fd = 0; fd < slots_.size(); fd++)
+    if (slots_[fd]) fn(fd, *slots_[fd]);
+}
+
 void FdTable::Clear() {
   std::vector<FdPtr> old;
   {

@@ -103,6 +103,8 @@ class FdTable {
   Errno Renumber(uint32_t from, uint32_t to);
   // Closes every fd (process teardown).
   void Clear();
+  // Calls fn for each open fd (under the table lock: fn must not call back into the table).
+  void ForEach(const std::function<void(uint32_t fd, FdEntry& e)>& fn);
   // Called before a second thread can touch the table: from then on lookups lock and own references.
   void MarkShared() { shared_.store(true); }
 

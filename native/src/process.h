@@ -26,6 +26,8 @@ struct ProcessOptions {
   // When true, proc_exit ends the host process (wasmx run). When false, it unwinds the guest with a
   // WasmxExit exception the embedder catches (library API, serve instances).
   bool exit_ends_host = false;
+  // serve: every TCP socket the guest binds gets SO_REUSEPORT, so all instances can bind the same address.
+  bool reuse_port = false;
 };
 
 class Process {
@@ -56,6 +58,17 @@ class Process {
   std::atomic<bool> exiting{false};
   std::atomic<int32_t> exit_code{0};
 
+  bool reuse_port() const { return opts_.reuse_port; }
+
+  // Graceful shutdown (serve): from now on blocking accepts return what is queued, then fail with SHUTDOWN
+  // instead of waiting. Wakes every call blocked in WaitReadyOrWoken.
+  void BeginDrain();
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  // A host fd that becomes readable once the process drains or exits (blocking calls poll it with their fd).
+  int wake_fd() const { return wake_pipe_[0]; }
+  // Connected (non-listening) sockets in the fd table.
+  size_t OpenConnections();
+
   // Cleanup before the host process ends or the guest is torn down (flush offloaded work, etc).
   void PrepareExit();
 
@@ -69,6 +82,8 @@ class Process {
   FdTable fds_;
   GuestThreads threads_;
   std::atomic<bool> net_hint_printed_{false};
+  std::atomic<bool> draining_{false};
+  int wake_pipe_[2] = {-1, -1};
   std::mutex mu_;
   std::string signal_callback_;
   std::string cwd_ = "/";
