@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fd_table.h"
+#include "futex_table.h"
 
 namespace wasmx {
 
@@ -36,6 +37,7 @@ class Process {
 
   uint32_t id() const { return id_; }
   FdTable& fds() { return fds_; }
+  FutexTable& futexes() { return futexes_; }
   const std::vector<std::string>& args() const { return opts_.args; }
   const std::vector<std::string>& env() const { return opts_.env; }
   bool net_allowed() const { return opts_.net; }
@@ -63,6 +65,7 @@ class Process {
   const uint32_t id_;
   ProcessOptions opts_;
   FdTable fds_;
+  FutexTable futexes_;
   std::atomic<bool> net_hint_printed_{false};
   std::mutex mu_;
   std::string signal_callback_;
