@@ -50,7 +50,7 @@ export interface GuestInstance {
 export function instantiate(loaded: LoadedModule, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
-  const [hostImports, bindMemory] = native().createInstance(processId, mem ?? null, tid);
+  const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid);
   const imports = linkImports(loaded.imports, plan, hostImports, mem, opts);
   let instance: WebAssembly.Instance;
   try {
@@ -64,6 +64,7 @@ export function instantiate(loaded: LoadedModule, processId: number, opts: LinkO
   const finalMemory = mem ?? (exported instanceof WebAssembly.Memory ? exported : undefined);
   if (!finalMemory) throw new WasmxError(`${loaded.file}: the module neither exports nor imports a memory`, 2);
   if (!mem) bindMemory(finalMemory);
+  bindExports(instance.exports);
   return { instance, memory: finalMemory };
 }
 
