@@ -29,8 +29,9 @@ export interface NativeAddon {
   releaseProcess(id: number): void;
   importTable(): NativeImportDef[];
   /** Returns the import object bound to a new instance of process `processId`, and a function that binds the
-   * instance's memory once it exists (an exported memory only exists after instantiation). */
-  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number): [ImportObject, (memory: WebAssembly.Memory) => void];
+   * instance's memory once it exists (an exported memory only exists after instantiation), and one that records the
+   * instance's exports (signal delivery to the export named by callback_signal). */
+  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number): [ImportObject, (memory: WebAssembly.Memory) => void, (exports: WebAssembly.Exports) => void];
   /** Installs the function the addon calls (on this thread) when a guest thread spawns another. */
   setThreadSpawner(processId: number, spawn: (tid: number, startArg: number) => void): void;
   /** Records that a guest thread ended; returns how many of the process's threads are still alive. */

@@ -5,6 +5,9 @@ import { LoadedModule, loadModule } from './loader';
 import { native } from './native';
 import { asTrap } from './trap';
 
+/** The main thread's TID (guest threads get 2, 3, ...; ABI §7.4). */
+export const MAIN_TID = 1;
+
 export interface Preopen {
   host: string;
   guest: string;
@@ -53,10 +56,10 @@ export interface GuestInstance {
 export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports'>;
 
 /** Instantiates `loaded` as thread `tid` of process `processId` (sharing `memory` when given). */
-export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
+export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = MAIN_TID): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
-  const [hostImports, bindMemory] = native().createInstance(processId, mem ?? null, tid);
+  const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid);
   const imports = linkImports(loaded.imports, plan, hostImports, mem, opts);
   let instance: WebAssembly.Instance;
   try {
@@ -70,6 +73,7 @@ export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOpti
   const finalMemory = mem ?? (exported instanceof WebAssembly.Memory ? exported : undefined);
   if (!finalMemory) throw new WasmxError(`${loaded.file}: the module neither exports nor imports a memory`, 2);
   if (!mem) bindMemory(finalMemory);
+  bindExports(instance.exports);
   return { instance, memory: finalMemory };
 }
 

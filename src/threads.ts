@@ -9,7 +9,7 @@ import Piscina from 'piscina';
 import { GuestOutcome, GuestTask } from './guest-task';
 import { LinkOptions } from './linker';
 import { LoadedModule } from './loader';
-import { ModuleRef } from './runner';
+import { MAIN_TID, ModuleRef } from './runner';
 import { native } from './native';
 
 export interface ThreadPoolOptions {
@@ -17,6 +17,8 @@ export interface ThreadPoolOptions {
   warm?: number;
   /** Most guest threads alive at once (each occupies a worker while it runs). */
   maxThreads?: number;
+  /** How long an idle worker beyond the warm ones is kept (default 60 s; 0 = a fresh worker per thread). */
+  idleTimeoutMs?: number;
 }
 
 export function createThreadPool(opts: ThreadPoolOptions = {}): Piscina {
@@ -25,7 +27,7 @@ export function createThreadPool(opts: ThreadPoolOptions = {}): Piscina {
     filename: path.join(__dirname, 'pool-worker.js'),
     minThreads: warm,
     maxThreads: Math.max(warm, opts.maxThreads ?? 256),
-    idleTimeout: 60_000,
+    idleTimeout: opts.idleTimeoutMs ?? 60_000,
     // A guest thread blocks its worker for its whole life: never queue a thread behind another.
     concurrentTasksPerWorker: 1,
   });
@@ -80,4 +82,4 @@ export function runThreadedProcess(pool: Piscina, module: ModuleRef, processId: 
   });
 }
 
-export const MAIN_TID = 1;
+

@@ -182,8 +182,23 @@ napi_value BindMemoryJs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// bindExports(exports): records the instance's exports (signal delivery calls the export named by callback_signal).
+napi_value BindExportsJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value exports;
+  void* data;
+  napi_get_cb_info(env, info, &argc, &exports, nullptr, &data);
+  auto* inst = static_cast<Instance*>(data);
+  if (argc < 1) return Throw(env, "bindExports: exports required");
+  if (inst->exports_ref) napi_delete_reference(env, inst->exports_ref);
+  inst->exports_ref = nullptr;
+  // Weak (count 0): a strong reference would keep the instance alive through its own imports' callback data.
+  if (napi_create_reference(env, exports, 0, &inst->exports_ref) != napi_ok) return Throw(env, "bindExports: not an object");
+  return nullptr;
+}
+
 // createInstance(processId, memory|null, tid) -> [{ wasi_snapshot_preview1: {...}, wasix_32v1: {...}, wasi: {...} },
-//                                                 bindMemory]
+//                                                 bindMemory, bindExports]
 napi_value CreateInstanceJs(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -219,9 +234,13 @@ napi_value CreateInstanceJs(napi_env env, napi_callback_info info) {
   napi_value bind, pair;
   napi_create_function(env, "bindMemory", NAPI_AUTO_LENGTH, BindMemoryJs, inst.get(), &bind);
   napi_add_finalizer(env, bind, new InstanceHolder{inst}, FinalizeHolder, nullptr, nullptr);
-  napi_create_array_with_length(env, 2, &pair);
+  napi_value bind_exports;
+  napi_create_function(env, "bindExports", NAPI_AUTO_LENGTH, BindExportsJs, inst.get(), &bind_exports);
+  napi_add_finalizer(env, bind_exports, new InstanceHolder{inst}, FinalizeHolder, nullptr, nullptr);
+  napi_create_array_with_length(env, 3, &pair);
   napi_set_element(env, pair, 0, result);
   napi_set_element(env, pair, 1, bind);
+  napi_set_element(env, pair, 2, bind_exports);
   return pair;
 }
 

@@ -10,6 +10,7 @@
 
 #include "fd_table.h"
 #include "guest_threads.h"
+#include "futex_table.h"
 
 namespace wasmx {
 
@@ -39,6 +40,7 @@ class Process {
 
   uint32_t id() const { return id_; }
   FdTable& fds() { return fds_; }
+  FutexTable& futexes() { return futexes_; }
   const std::vector<std::string>& args() const { return opts_.args; }
   const std::vector<std::string>& env() const { return opts_.env; }
   bool net_allowed() const { return opts_.net; }
@@ -81,6 +83,7 @@ class Process {
   ProcessOptions opts_;
   FdTable fds_;
   GuestThreads threads_;
+  FutexTable futexes_;
   std::atomic<bool> net_hint_printed_{false};
   std::atomic<bool> draining_{false};
   int wake_pipe_[2] = {-1, -1};

@@ -175,4 +175,24 @@ Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, s
   return mem.Write(ptr, b, sizeof b) ? err::SUCCESS : err::FAULT;
 }
 
+// --- poll ---
+void DecodeSubscription(const uint8_t* b, Subscription* out) {
+  std::memcpy(&out->userdata, b + 0, 8);
+  out->tag = b[8];
+  std::memcpy(&out->clock_id, b + 16, 4);
+  std::memcpy(&out->timeout, b + 24, 8);
+  std::memcpy(&out->precision, b + 32, 8);
+  std::memcpy(&out->flags, b + 40, 2);
+  std::memcpy(&out->fd, b + 16, 4);
+}
+
+void EncodeEvent(const PollEvent& ev, uint8_t* out) {
+  std::memset(out, 0, kEventSize);
+  std::memcpy(out + 0, &ev.userdata, 8);
+  std::memcpy(out + 8, &ev.error, 2);
+  out[10] = ev.type;
+  std::memcpy(out + 16, &ev.nbytes, 8);
+  std::memcpy(out + 24, &ev.flags, 2);
+}
+
 }  // namespace wasmx

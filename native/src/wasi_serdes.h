@@ -56,4 +56,29 @@ Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, s
 // Nanoseconds <-> timespec helpers.
 uint64_t TimespecToNs(const struct timespec& ts);
 
+// --- poll ---
+// subscription (48 B) and event (32 B), ABI §4.2.
+constexpr uint32_t kSubscriptionSize = 48;
+constexpr uint32_t kEventSize = 32;
+struct Subscription {
+  uint64_t userdata;
+  uint8_t tag;          // eventtype
+  uint32_t clock_id;    // clock: @16
+  uint64_t timeout;     // clock: @24, ns
+  uint64_t precision;   // clock: @32
+  uint16_t flags;       // clock: @40, subclockflags
+  uint32_t fd;          // fd_read / fd_write: @16
+};
+// Decodes one subscription from 48 bytes already copied out of guest memory.
+void DecodeSubscription(const uint8_t* b, Subscription* out);
+struct PollEvent {
+  uint64_t userdata;
+  Errno error;
+  uint8_t type;
+  uint64_t nbytes;   // fd_read / fd_write only
+  uint16_t flags;    // eventrwflags
+};
+// Encodes one event into 32 bytes (padding zeroed).
+void EncodeEvent(const PollEvent& ev, uint8_t* out);
+
 }  // namespace wasmx
