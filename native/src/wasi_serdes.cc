@@ -175,4 +175,24 @@ Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, s
   return mem.Write(ptr, b, sizeof b) ? err::SUCCESS : err::FAULT;
 }
 
+// --- epoll ---
+Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out) {
+  if (!mem.InBounds(ptr, kEpollEventSize)) return err::FAULT;
+  const uint8_t* b = mem.At(ptr);
+  std::memcpy(&out->events, b, 4);  // read once: another guest thread may be rewriting the struct
+  std::memcpy(out->data, b + 8, 24);
+  return err::SUCCESS;
+}
+
+Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* evs, uint32_t n) {
+  if (!mem.InBounds(ptr, uint64_t(n) * kEpollEventSize)) return err::FAULT;
+  uint8_t* b = mem.At(ptr);
+  for (uint32_t i = 0; i < n; i++, b += kEpollEventSize) {
+    std::memcpy(b, &evs[i].events, 4);
+    std::memset(b + 4, 0, 4);
+    std::memcpy(b + 8, evs[i].data, 24);
+  }
+  return err::SUCCESS;
+}
+
 }  // namespace wasmx
