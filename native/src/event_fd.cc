@@ -52,7 +52,7 @@ void Scatter(IoVecs& iov, uint64_t v) {
 }
 
 // A per-call "don't wait" on a blocking fd: is it ready right now?
-bool ReadyNow(int fd, short events) {
+[[maybe_unused]] bool ReadyNow(int fd, short events) {
   struct pollfd p = {fd, events, 0};
   int r;
   do r = poll(&p, 1, 0);
@@ -62,7 +62,7 @@ bool ReadyNow(int fd, short events) {
 
 }  // namespace
 
-#ifdef __linux__
+#ifdef WASMX_REAL_EVENTFD
 
 Errno CreateEventEntry(uint64_t initial, bool semaphore, FdRef* out) {
   if (initial == UINT64_MAX) return err::INVAL;
@@ -149,11 +149,11 @@ Errno EventRead(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
       if (e.counter > 0) {
         uint64_t v = e.semaphore ? 1 : e.counter;
         e.counter -= v;
-        if (e.counter == 0) {  // drop the readiness byte (present exactly while counter > 0)
-          char c;
+        if (e.counter == 0) {  // drop the signal bytes: host_fd is readable exactly while counter > 0
+          char c[256];
           ssize_t r;
-          do r = ::recv(e.host_fd, &c, 1, MSG_DONTWAIT);
-          while (r < 0 && errno == EINTR);
+          do r = ::recv(e.host_fd, c, sizeof c, MSG_DONTWAIT);
+          while (r == ssize_t(sizeof c) || (r < 0 && errno == EINTR));
         }
         e.room.notify_all();
         Scatter(iov, v);
@@ -179,9 +179,10 @@ Errno EventWrite(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* written) {
     if (nonblock) return err::AGAIN;
     e.room.wait(lock, [&] { return e.counter <= kMax - v; });
   }
-  bool was_zero = e.counter == 0;
   e.counter += v;
-  if (was_zero && e.counter > 0) {
+  if (e.counter > 0) {
+    // One byte per write, as every eventfd write is a wake-up (a new edge for EPOLLET / EV_CLEAR watchers). If
+    // the socket buffer is ever full, host_fd is readable anyway; only that extra edge is lost.
     ssize_t r;
     do r = ::write(e.aux_fd, "", 1);
     while (r < 0 && errno == EINTR);

@@ -38,14 +38,17 @@
 namespace wasmx {
 namespace {
 
-// struct kevent's udata is `void*` on macOS/FreeBSD/OpenBSD and `intptr_t` on older NetBSD.
+// struct kevent's udata is `void*` on macOS/FreeBSD/OpenBSD and `intptr_t` on older NetBSD. (Templates, so
+// that `if constexpr` discards the branch that does not apply.)
 using Udata = decltype(((struct kevent*)nullptr)->udata);
-Udata ToUdata(uint32_t token) {
-  if constexpr (std::is_pointer_v<Udata>) return reinterpret_cast<Udata>(static_cast<uintptr_t>(token));
-  else return static_cast<Udata>(token);
+template <typename U = Udata>
+U ToUdata(uint32_t token) {
+  if constexpr (std::is_pointer_v<U>) return reinterpret_cast<U>(static_cast<uintptr_t>(token));
+  else return static_cast<U>(token);
 }
-uint32_t FromUdata(Udata u) {
-  if constexpr (std::is_pointer_v<Udata>) return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(u));
+template <typename U = Udata>
+uint32_t FromUdata(U u) {
+  if constexpr (std::is_pointer_v<U>) return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(u));
   else return static_cast<uint32_t>(u);
 }
 
