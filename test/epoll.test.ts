@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { native } from '../src/native';
 import { cfix, wasmx } from './helpers';
 
-async function runCase(fixture: string, name: string): Promise<void> {
-  const r = await wasmx(['run', cfix(fixture), name], { timeoutMs: 25_000 });
+async function runCase(fixture: string, name: string, flags: string[] = []): Promise<void> {
+  const r = await wasmx(['run', ...flags, cfix(fixture), name], { timeoutMs: 25_000 });
   const out = r.stdout.toString('utf8');
   // The guest's own failure line is the useful message when this fails.
   expect({ code: r.code, out: out.trim(), stderr: r.stderr.trim() }).toEqual({ code: 0, out: `ok ${name}`, stderr: '' });
@@ -69,4 +69,13 @@ describe('pipes, event fds, dup, socket pairs', () => {
     ['sockpair_many', '1200 socket-pair fds in one edge-triggered set, drained with libc-sized waits'],
   ];
   for (const [name, what] of cases) it(what, () => runCase('epoll_fdops', name));
+});
+
+describe('epoll on TCP sockets (loopback)', () => {
+  const cases: Array<[string, string]> = [
+    ['listener_many', 'a listener is readable while connections are pending: 300 connections accepted, each one\'s data reported once'],
+    ['peer_close', 'peer shutdown reports IN | RDHUP (no HUP), HUP once both sides are shut; peer close gives IN and EOF'],
+    ['epollout', 'EPOLLOUT: writable, not after AGAIN on a full send path, an edge again once the peer reads'],
+  ];
+  for (const [name, what] of cases) it(what, () => runCase('epoll_sock', name, ['--net']));
 });

@@ -1,18 +1,20 @@
 /* wasmx's own declarations of the WASIX (wasix_32v1) file-descriptor imports, for C code built against a plain
  * WASI libc (e.g. Debian's wasi-libc, which has no pipe/eventfd/dup/socketpair). Parameter types are the exact
  * ABI types (../shared/wasix-abi.md §5.1, §5.3, §6.8): i64 parameters are 64-bit C types, narrow enums/flags are
- * passed as i32, results are the WASI errno (0 = success) in the low 16 bits. */
+ * passed as i32, results are the WASI errno (0 = success) in the low 16 bits. Shared types and the WASIX_IMPORT
+ * macro come from sockets.h. */
 #ifndef WASIX_FD_H
 #define WASIX_FD_H
 
 #include <stdint.h>
 
+/* wasix_errno_t, wasix_fd_t, WASIX_IMPORT, and the address-family / socket-type values for sock_pair. */
+#include "sockets.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef uint16_t wasix_errno_t;
-typedef uint32_t wasix_fd_t;
 typedef uint16_t wasix_eventfdflags_t;
 typedef uint8_t wasix_bool_t;
 
@@ -20,14 +22,6 @@ typedef uint8_t wasix_bool_t;
 #define WASIX_EVENTFDFLAGS_SEMAPHORE ((wasix_eventfdflags_t)1)
 /* wasmx: fdflags NONBLOCK (4) is also honoured here, since wasix-libc's eventfd() passes EFD_NONBLOCK through. */
 #define WASIX_EVENTFDFLAGS_NONBLOCK ((wasix_eventfdflags_t)4)
-
-/* address_family (u8) / sock_type (u8) for wasix_sock_pair. */
-#define WASIX_AF_UNIX 3
-#define WASIX_SOCK_TYPE_STREAM 1
-#define WASIX_SOCK_TYPE_DGRAM 2
-#define WASIX_SOCK_TYPE_SEQPACKET 4
-
-#define WASIX_IMPORT(name) __attribute__((import_module("wasix_32v1"), import_name(name)))
 
 /* pipe(): *fd1 = read end, *fd2 = write end (wasmx: a unidirectional host pipe). */
 WASIX_IMPORT("fd_pipe") wasix_errno_t wasix_fd_pipe(wasix_fd_t *fd1, wasix_fd_t *fd2);
@@ -43,7 +37,7 @@ WASIX_IMPORT("fd_dup") wasix_errno_t wasix_fd_dup(wasix_fd_t fd, wasix_fd_t *new
 WASIX_IMPORT("fd_dup2")
 wasix_errno_t wasix_fd_dup2(wasix_fd_t fd, wasix_fd_t min_result_fd, wasix_bool_t cloexec, wasix_fd_t *newfd);
 
-/* socketpair(AF_UNIX, type, 0). */
+/* socketpair(): af WASIX_AF_UNIX; socktype WASIX_SOCK_STREAM / _DGRAM / _SEQPACKET; proto 0. */
 WASIX_IMPORT("sock_pair")
 wasix_errno_t wasix_sock_pair(uint8_t af, uint8_t socktype, uint16_t proto, wasix_fd_t *fd1, wasix_fd_t *fd2);
 
