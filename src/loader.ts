@@ -33,7 +33,7 @@ export async function watToWasm(file: string, text: string | Uint8Array): Promis
   };
   let parsed;
   try {
-    parsed = wabt.parseWat(file, text, features);
+    parsed = wabt.parseWat(file, typeof text === "string" ? text : new Uint8Array(text), features);
     parsed.resolveNames();
     parsed.validate(features);
     return new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);

@@ -22,6 +22,8 @@ export interface RunOptions extends LinkOptions {
   socketFds?: number[];
   /** proc_exit terminates this Node process right away (the CLI's `run`). Default: false, run() returns the code. */
   exitEndsHost?: boolean;
+  /** TCP sockets the guest binds get SO_REUSEPORT (serve). */
+  reusePort?: boolean;
 }
 
 /** A guest process in the addon, released when the run ends. */
@@ -35,6 +37,7 @@ export function createGuestProcess(opts: RunOptions): number {
       socketFds: (opts.socketFds ?? []).map(String),
       net: opts.net ?? false,
       exitEndsHost: opts.exitEndsHost ?? false,
+      reusePort: opts.reusePort ?? false,
     });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);
@@ -46,8 +49,11 @@ export interface GuestInstance {
   memory: WebAssembly.Memory;
 }
 
+/** What instantiation needs of a loaded module (small enough to post to a worker: no bytes). */
+export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports'>;
+
 /** Instantiates `loaded` as thread `tid` of process `processId` (sharing `memory` when given). */
-export function instantiate(loaded: LoadedModule, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
+export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
   const [hostImports, bindMemory] = native().createInstance(processId, mem ?? null, tid);

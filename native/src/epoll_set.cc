@@ -36,7 +36,7 @@ size_t EpollSet::size() {
   return by_guest_.size();
 }
 
-void EpollSet::EraseLocked(uint32_t gfd, std::vector<FdRef>* released) {
+void EpollSet::EraseLocked(uint32_t gfd, std::vector<FdPtr>* released) {
   auto it = by_guest_.find(gfd);
   if (it == by_guest_.end()) return;
   Reg& r = it->second;
@@ -60,12 +60,12 @@ void EpollSet::EraseLocked(uint32_t gfd, std::vector<FdRef>* released) {
 }
 
 Errno EpollSet::Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollEventImage* ev) {
-  std::vector<FdRef> released;  // dropped after unlocking: the last reference may close a host fd
+  std::vector<FdPtr> released;  // dropped after unlocking: the last reference may close a host fd
   Errno result = err::SUCCESS;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_guest_.find(gfd);
-    if (it != by_guest_.end() && it->second.entry != target) {
+    if (it != by_guest_.end() && it->second.entry.get() != target.get()) {
       // An orphan: `gfd` was closed while a dup kept the old entry alive, then reused for `target`.
       EraseLocked(gfd, &released);
       it = by_guest_.end();
@@ -113,7 +113,7 @@ Errno EpollSet::Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollE
           if (own) ::close(hfd);
           if (by_entry_.count(target.get()) == 0) target->RemoveCloseListener(this);
         } else {
-          Reg r{target, hfd, own, token, events, {}};
+          Reg r{target.shared(), hfd, own, token, events, {}};
           std::memcpy(r.data, ev->data, sizeof r.data);
           by_guest_.emplace(gfd, std::move(r));
           by_host_[hfd] = gfd;
@@ -175,7 +175,7 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
 }
 
 void EpollSet::OnGuestClose(FdEntry& e) {
-  std::vector<FdRef> released;
+  std::vector<FdPtr> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<uint32_t> gfds;
@@ -186,7 +186,7 @@ void EpollSet::OnGuestClose(FdEntry& e) {
 }
 
 void EpollSet::Clear() {
-  std::vector<FdRef> released;
+  std::vector<FdPtr> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<uint32_t> gfds;

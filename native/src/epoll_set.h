@@ -58,7 +58,7 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
 
  private:
   struct Reg {
-    FdRef entry;
+    FdPtr entry;       // owned: keeps the entry (and its host fd) alive while registered
     int host_fd;       // entry->host_fd, or a private dup when another registration here already uses that fd
     bool own_host_fd;  // host_fd is the private dup (closed with the registration)
     uint32_t token;    // distinguishes this registration from earlier ones on the same host fd
@@ -68,7 +68,7 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
 
   EpollSet() = default;
   // Removes the registration of `gfd` (lock held). Releases go into *released, to be dropped after unlocking.
-  void EraseLocked(uint32_t gfd, std::vector<FdRef>* released);
+  void EraseLocked(uint32_t gfd, std::vector<FdPtr>* released);
 
   std::unique_ptr<Poller> poller_;
   std::mutex mu_;

@@ -64,7 +64,7 @@ void Scatter(IoVecs& iov, uint64_t v) {
 
 #ifdef WASMX_REAL_EVENTFD
 
-Errno CreateEventEntry(uint64_t initial, bool semaphore, FdRef* out) {
+Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   if (initial == UINT64_MAX) return err::INVAL;
   // eventfd(2) takes an unsigned int; larger initial values are written in after creation.
   int fd = eventfd(initial <= 0xffffffffu ? unsigned(initial) : 0u, EFD_CLOEXEC | (semaphore ? EFD_SEMAPHORE : 0));
@@ -118,7 +118,7 @@ Errno EventWrite(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
 
 #else  // emulation: counter + socket pair
 
-Errno CreateEventEntry(uint64_t initial, bool semaphore, FdRef* out) {
+Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   if (initial == UINT64_MAX) return err::INVAL;
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) != 0) return LastErrno();

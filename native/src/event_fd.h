@@ -36,7 +36,7 @@ struct EventEntry final : FdEntry {
 };
 
 // Creates the host object. INVAL for initial == UINT64_MAX (not a valid counter value).
-Errno CreateEventEntry(uint64_t initial, bool semaphore, FdRef* out);
+Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out);
 // 8-byte counter transfers (the fd_read / fd_write path for FdKind::kEvent). INVAL when the iovecs hold fewer than
 // 8 bytes; AGAIN when non-blocking and the counter is 0 (read) or would overflow (write).
 Errno EventRead(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread);

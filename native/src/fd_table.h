@@ -30,7 +30,7 @@ class GuestCloseListener {
   virtual void OnGuestClose(FdEntry& e) = 0;
 };
 
-struct FdEntry {
+struct FdEntry : std::enable_shared_from_this<FdEntry> {
   FdEntry(int host_fd, FdKind kind, uint8_t filetype, bool close_host = true)
       : host_fd(host_fd), kind(kind), filetype(filetype), close_host(close_host) {}
   ~FdEntry();
@@ -80,7 +80,35 @@ struct FdEntry {
   std::vector<std::weak_ptr<GuestCloseListener>> listeners_;
 };
 
-using FdRef = std::shared_ptr<FdEntry>;
+using FdPtr = std::shared_ptr<FdEntry>;
+
+// An open fd entry held for the duration of a call. While the guest process has a single thread nothing can
+// close the entry under the call, so the handle is a plain pointer (no lock, no atomic refcount: this is the
+// syscall hot path). Once the process has several threads the table hands out owning references instead.
+class FdRef {
+ public:
+  FdRef() = default;
+  FdRef(std::nullptr_t) {}
+  FdRef(FdPtr p) : raw_(p.get()), owner_(std::move(p)) {}
+  static FdRef Borrow(FdEntry* e) {
+    FdRef r;
+    r.raw_ = e;
+    return r;
+  }
+  FdEntry* operator->() const { return raw_; }
+  FdEntry& operator*() const { return *raw_; }
+  explicit operator bool() const { return raw_ != nullptr; }
+  bool operator==(std::nullptr_t) const { return raw_ == nullptr; }
+  bool operator!=(std::nullptr_t) const { return raw_ != nullptr; }
+  FdEntry* get() const { return raw_; }
+  // An owning pointer (to keep the entry beyond the call, or to install it under another number).
+  FdPtr shared() const { return owner_ ? owner_ : raw_ ? raw_->shared_from_this() : nullptr; }
+  operator FdPtr() const { return shared(); }
+
+ private:
+  FdEntry* raw_ = nullptr;
+  FdPtr owner_;
+};
 
 class FdTable {
  public:
@@ -91,26 +119,31 @@ class FdTable {
   // Looks up `fd` and checks the rights `needed`: BADF when not open, NOTCAPABLE when a right is missing.
   Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
   // Installs `entry` at the lowest free number >= min_fd. Returns MFILE when full.
-  Errno Insert(FdRef entry, uint32_t min_fd, uint32_t* out_fd);
+  Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd);
   // fd_dup / F_DUPFD: `fd`'s entry also at the lowest free number >= min_fd, atomically with respect to closes
   // (a concurrent fd_close of `fd` cannot run the entry's close hooks and then see it reinstalled). BADF when
   // `fd` is not open, MFILE when full; *out_entry (optional) receives the shared entry.
-  Errno Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdRef* out_entry = nullptr);
+  Errno Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry = nullptr);
   // Installs `entry` exactly at `fd` (used for stdio and preopens at startup). Replaces what was there.
-  void Place(uint32_t fd, FdRef entry);
+  void Place(uint32_t fd, FdPtr entry);
   // Removes `fd` and returns its entry (null when not open); *last is set when no other guest fd refers to it.
-  FdRef Remove(uint32_t fd, bool* last = nullptr);
+  FdPtr Remove(uint32_t fd, bool* last = nullptr);
   // POSIX dup2 semantics (§10.13): `to` becomes a second reference to `from`'s entry; `from` stays open.
   Errno Renumber(uint32_t from, uint32_t to);
   // Closes every fd (process teardown).
   void Clear();
+  // Calls fn for each open fd (under the table lock: fn must not call back into the table).
+  void ForEach(const std::function<void(uint32_t fd, FdEntry& e)>& fn);
+  // Called before a second thread can touch the table: from then on lookups lock and own references.
+  void MarkShared() { shared_.store(true); }
 
  private:
   // Stores `e` at `fd` (lock held), keeping guest_refs right; returns the displaced entry if its last ref went.
-  FdRef SetLocked(uint32_t fd, FdRef e);
+  FdPtr SetLocked(uint32_t fd, FdPtr e);
 
+  std::atomic<bool> shared_{false};
   std::mutex mu_;
-  std::vector<FdRef> slots_;
+  std::vector<FdPtr> slots_;
 };
 
 // Removes guest `fd` from `table` and, if it was the last guest fd for the entry, runs its on_guest_close hook.

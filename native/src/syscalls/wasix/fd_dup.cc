@@ -7,7 +7,7 @@ namespace wasmx {
 static Errno fd_dup(Instance& inst, uint32_t fd, uint32_t newfd_p) {
   if (!inst.mem.InBounds(newfd_p, 4)) return err::FAULT;
   uint32_t nfd;
-  FdRef e;
+  FdPtr e;
   if (Errno r = inst.fds().Duplicate(fd, 0, &nfd, &e)) return r;
   e->fdflagsext.store(0);
   return StoreU32(inst, newfd_p, nfd);

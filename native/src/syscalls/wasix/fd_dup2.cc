@@ -13,7 +13,7 @@ static Errno fd_dup2(Instance& inst, uint32_t fd, uint32_t min_result_fd, uint32
     return inst.fds().Get(fd) ? err::INVAL : err::BADF;
   }
   uint32_t nfd;
-  FdRef e;
+  FdPtr e;
   if (Errno r = inst.fds().Duplicate(fd, min_result_fd, &nfd, &e)) return r;
   e->fdflagsext.store(cloexec ? fdflagsext::CLOEXEC : 0);
   return StoreU32(inst, newfd_p, nfd);

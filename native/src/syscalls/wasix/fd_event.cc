@@ -10,7 +10,7 @@ Errno SetFdFlags(FdEntry& e, uint16_t flags);  // syscalls/wasi/fd_fdstat_set_fl
 static Errno fd_event(Instance& inst, uint64_t initial_val, uint32_t flags, uint32_t fd_p) {
   flags &= 0xffff;
   if (!inst.mem.InBounds(fd_p, 4)) return err::FAULT;
-  FdRef e;
+  FdPtr e;
   if (Errno r = CreateEventEntry(initial_val, (flags & eventfdflags::SEMAPHORE) != 0, &e)) return r;
   if (flags & fdflags::NONBLOCK)
     if (Errno r = SetFdFlags(*e, fdflags::NONBLOCK)) return r;

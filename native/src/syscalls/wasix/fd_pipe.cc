@@ -26,7 +26,7 @@ static Errno fd_pipe(Instance& inst, uint32_t fd1_p, uint32_t fd2_p) {
 #endif
   constexpr uint64_t kRights = rights::FD_READ | rights::FD_WRITE | rights::POLL_FD_READWRITE |
                                rights::FD_FDSTAT_SET_FLAGS | rights::FD_FILESTAT_GET;
-  FdRef ends[2];
+  FdPtr ends[2];
   for (int i = 0; i < 2; i++) {
     ends[i] = std::make_shared<FdEntry>(p[i], FdKind::kPipe, filetype::UNKNOWN);
     ends[i]->rights_base = kRights;

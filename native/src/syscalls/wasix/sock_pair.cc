@@ -33,7 +33,7 @@ static Errno sock_pair(Instance& inst, uint32_t af_, uint32_t socktype_, uint32_
   fcntl(sv[0], F_SETFD, FD_CLOEXEC);
   fcntl(sv[1], F_SETFD, FD_CLOEXEC);
 #endif
-  FdRef ends[2];
+  FdPtr ends[2];
   for (int i = 0; i < 2; i++) {
 #ifdef SO_NOSIGPIPE
     int one = 1;
