@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { native } from '../src/native';
-import { cfix, wasmx } from './helpers';
+import { cfix, wasmx, wat } from './helpers';
 
 async function runCase(fixture: string, name: string, flags: string[] = []): Promise<void> {
   const r = await wasmx(['run', ...flags, cfix(fixture), name], { timeoutMs: 25_000 });
@@ -78,4 +78,12 @@ describe('epoll on TCP sockets (loopback)', () => {
     ['epollout', 'EPOLLOUT: writable, not after AGAIN on a full send path, an edge again once the peer reads'],
   ];
   for (const [name, what] of cases) it(what, () => runCase('epoll_sock', name, ['--net']));
+});
+
+describe('epoll with guest threads', () => {
+  it('a thread blocked in epoll_wait sees fds added by another thread, and never registrations closed under it', async () => {
+    // 200 rounds: add a pipe (same fd numbers every round), write, the waiter reports and consumes, then close.
+    const r = await wasmx(['run', wat('epoll_mt')], { timeoutMs: 25_000 });
+    expect({ code: r.code, out: r.stdout.toString(), stderr: r.stderr }).toEqual({ code: 0, out: 'events=200 stale=0\n', stderr: '' });
+  });
 });
