@@ -32,8 +32,50 @@ FdPtr FdTable::SetLocked(uint32_t fd, FdPtr e) {
   return nullptr;
 }
 
+bool FdEntry::AddCloseListener(const std::shared_ptr<GuestCloseListener>& l) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  if (guest_closed_) return false;
+  bool present = false;
+  size_t out = 0;
+  for (size_t i = 0; i < listeners_.size(); i++) {  // prune listeners that no longer exist
+    auto sp = listeners_[i].lock();
+    if (!sp) continue;
+    if (sp.get() == l.get()) present = true;
+    if (out != i) listeners_[out] = std::move(listeners_[i]);  // never self-move: it empties a weak_ptr
+    out++;
+  }
+  listeners_.resize(out);
+  if (!present) listeners_.push_back(l);
+  return true;
+}
+
+void FdEntry::RemoveCloseListener(const GuestCloseListener* l) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (size_t i = 0; i < listeners_.size(); i++) {
+    auto sp = listeners_[i].lock();
+    if (!sp || sp.get() == l) {
+      listeners_[i] = std::move(listeners_.back());
+      listeners_.pop_back();
+      i--;
+    }
+  }
+}
+
+void FdEntry::RunGuestCloseHooks() {
+  std::vector<std::weak_ptr<GuestCloseListener>> ls;
+  {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    if (guest_closed_) return;
+    guest_closed_ = true;
+    ls.swap(listeners_);
+  }
+  if (on_guest_close) on_guest_close(*this);
+  for (auto& w : ls)
+    if (auto l = w.lock()) l->OnGuestClose(*this);
+}
+
 static void RunCloseHook(const FdPtr& e) {
-  if (e && e->on_guest_close) e->on_guest_close(*e);
+  if (e) e->RunGuestCloseHooks();
 }
 
 Errno FdTable::Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd) {
@@ -42,6 +84,21 @@ Errno FdTable::Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd) {
     if (fd >= slots_.size() || !slots_[fd]) {
       SetLocked(fd, std::move(entry));
       *out_fd = fd;
+      return err::SUCCESS;
+    }
+  }
+  return err::MFILE;
+}
+
+Errno FdTable::Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= slots_.size() || !slots_[fd]) return err::BADF;
+  for (uint32_t n = min_fd; n < kMaxFds; n++) {
+    if (n >= slots_.size() || !slots_[n]) {
+      FdPtr e = slots_[fd];
+      if (out_entry) *out_entry = e;
+      SetLocked(n, std::move(e));
+      *out_fd = n;
       return err::SUCCESS;
     }
   }

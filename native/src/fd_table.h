@@ -18,6 +18,18 @@ namespace wasmx {
 
 enum class FdKind : uint8_t { kStdio, kFile, kDirectory, kSocket, kPipe, kEvent, kEpoll, kOther };
 
+struct FdEntry;
+
+// Something that holds per-entry state keyed on an FdEntry (an epoll set's registrations) and must drop it when
+// the guest closes the entry's last fd. An entry may have several (one per epoll set it is in): see
+// FdEntry::AddCloseListener.
+class GuestCloseListener {
+ public:
+  virtual ~GuestCloseListener() = default;
+  // Runs at most once per (entry, listener) subscription, without any FdTable or FdEntry lock held.
+  virtual void OnGuestClose(FdEntry& e) = 0;
+};
+
 struct FdEntry : std::enable_shared_from_this<FdEntry> {
   FdEntry(int host_fd, FdKind kind, uint8_t filetype, bool close_host = true)
       : host_fd(host_fd), kind(kind), filetype(filetype), close_host(close_host) {}
@@ -53,6 +65,19 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   // Called (once) when the last guest fd referring to this entry is closed, before the host fd is released.
   // Used by epoll sets and the offload pool to drop registrations for this entry.
   std::function<void(FdEntry&)> on_guest_close;
+
+  // Subscribes `l` to this entry's last guest close (in addition to on_guest_close; any number of listeners,
+  // each held weakly, duplicates ignored). Returns false, without subscribing, when the last guest fd is already
+  // gone: the caller must then treat the entry as closed (BADF). Thread-safe.
+  bool AddCloseListener(const std::shared_ptr<GuestCloseListener>& l);
+  void RemoveCloseListener(const GuestCloseListener* l);
+  // Marks the entry guest-closed and runs on_guest_close and the listeners (once). Called by FdTable.
+  void RunGuestCloseHooks();
+
+ private:
+  std::mutex listeners_mu_;
+  bool guest_closed_ = false;  // guarded by listeners_mu_
+  std::vector<std::weak_ptr<GuestCloseListener>> listeners_;
 };
 
 using FdPtr = std::shared_ptr<FdEntry>;
@@ -95,6 +120,10 @@ class FdTable {
   Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
   // Installs `entry` at the lowest free number >= min_fd. Returns MFILE when full.
   Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd);
+  // fd_dup / F_DUPFD: `fd`'s entry also at the lowest free number >= min_fd, atomically with respect to closes
+  // (a concurrent fd_close of `fd` cannot run the entry's close hooks and then see it reinstalled). BADF when
+  // `fd` is not open, MFILE when full; *out_entry (optional) receives the shared entry.
+  Errno Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry = nullptr);
   // Installs `entry` exactly at `fd` (used for stdio and preopens at startup). Replaces what was there.
   void Place(uint32_t fd, FdPtr entry);
   // Removes `fd` and returns its entry (null when not open); *last is set when no other guest fd refers to it.

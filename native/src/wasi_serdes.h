@@ -80,5 +80,17 @@ struct PollEvent {
 };
 // Encodes one event into 32 bytes (padding zeroed).
 void EncodeEvent(const PollEvent& ev, uint8_t* out);
+// --- epoll ---
+// epoll_event_t (32 bytes, align 8, §6.3.1): events u32 @0, pad @4, the data union @8..31 (ptr u32 @8, fd i32 @12,
+// data1 u32 @16, pad, data2 u64 @24). The host treats bytes 8..31 as opaque and echoes them verbatim.
+constexpr uint32_t kEpollEventSize = 32;
+struct EpollEventImage {
+  uint32_t events;
+  uint8_t data[24];
+};
+// Guest -> host. FAULT when out of range.
+Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out);
+// Host -> guest: `n` consecutive 32-byte events (padding zeroed). FAULT when out of range.
+Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* evs, uint32_t n);
 
 }  // namespace wasmx
