@@ -60,7 +60,8 @@ export async function loadModule(file: string): Promise<LoadedModule> {
   }
   if (!isBinary(bytes)) {
     if (file.endsWith('.wasm')) throw new LoadError(file, 'not a WebAssembly binary (bad magic number)');
-    bytes = await watToWasm(file, bytes);
+    // A copy: readFileSync gives small files a view into a shared pool, and wabt reads the whole ArrayBuffer.
+    bytes = await watToWasm(file, new Uint8Array(bytes));
   }
   let module: WebAssembly.Module;
   try {

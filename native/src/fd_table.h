@@ -16,6 +16,8 @@
 
 namespace wasmx {
 
+struct ReaddirState;  // fd_readdir's listing of a directory fd (syscalls/wasi/fd_readdir.cc)
+
 enum class FdKind : uint8_t { kStdio, kFile, kDirectory, kSocket, kPipe, kEvent, kEpoll, kOther };
 
 struct FdEntry;
@@ -61,6 +63,10 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
 
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
   uint32_t guest_refs = 0;
+
+  // Directories: the listing fd_readdir hands out by cookie (taken at cookie 0), guarded by readdir_mu.
+  std::mutex readdir_mu;
+  std::shared_ptr<ReaddirState> readdir;
 
   // Called (once) when the last guest fd referring to this entry is closed, before the host fd is released.
   // Used by epoll sets and the offload pool to drop registrations for this entry.

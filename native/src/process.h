@@ -43,6 +43,7 @@ class Process {
   FutexTable& futexes() { return futexes_; }
   const std::vector<std::string>& args() const { return opts_.args; }
   const std::vector<std::string>& env() const { return opts_.env; }
+  const std::vector<ProcessOptions::Preopen>& preopens() const { return opts_.preopens; }
   bool net_allowed() const { return opts_.net; }
   bool exit_ends_host() const { return opts_.exit_ends_host; }
 

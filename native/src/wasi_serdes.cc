@@ -216,3 +216,14 @@ Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* ev
 }
 
 }  // namespace wasmx
+
+// --- filesystem ---
+namespace wasmx {
+void EncodeDirent(uint8_t out[kDirentSize], uint64_t next, uint64_t ino, uint32_t namlen, uint8_t type) {
+  std::memset(out, 0, kDirentSize);
+  std::memcpy(out + 0, &next, 8);
+  std::memcpy(out + 8, &ino, 8);
+  std::memcpy(out + 16, &namlen, 4);
+  out[20] = type;
+}
+}  // namespace wasmx

@@ -94,3 +94,11 @@ Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out);
 Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* evs, uint32_t n);
 
 }  // namespace wasmx
+
+// --- filesystem ---
+namespace wasmx {
+// dirent (24 bytes; the name's bytes follow it, no NUL): d_next u64 @0, d_ino u64 @8, d_namlen u32 @16,
+// d_type u8 @20 (+3 pad). Encoded into a host buffer because fd_readdir may copy only part of it.
+constexpr uint32_t kDirentSize = 24;
+void EncodeDirent(uint8_t out[kDirentSize], uint64_t next, uint64_t ino, uint32_t namlen, uint8_t type);
+}  // namespace wasmx
