@@ -195,6 +195,8 @@ void EncodeEvent(const PollEvent& ev, uint8_t* out) {
   out[10] = ev.type;
   std::memcpy(out + 16, &ev.nbytes, 8);
   std::memcpy(out + 24, &ev.flags, 2);
+}
+
 // --- epoll ---
 Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out) {
   if (!mem.InBounds(ptr, kEpollEventSize)) return err::FAULT;
@@ -215,10 +217,7 @@ Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* ev
   return err::SUCCESS;
 }
 
-}  // namespace wasmx
-
 // --- filesystem ---
-namespace wasmx {
 void EncodeDirent(uint8_t out[kDirentSize], uint64_t next, uint64_t ino, uint32_t namlen, uint8_t type) {
   std::memset(out, 0, kDirentSize);
   std::memcpy(out + 0, &next, 8);

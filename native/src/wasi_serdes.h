@@ -93,10 +93,7 @@ Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out);
 // Host -> guest: `n` consecutive 32-byte events (padding zeroed). FAULT when out of range.
 Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* evs, uint32_t n);
 
-}  // namespace wasmx
-
 // --- filesystem ---
-namespace wasmx {
 // dirent (24 bytes; the name's bytes follow it, no NUL): d_next u64 @0, d_ino u64 @8, d_namlen u32 @16,
 // d_type u8 @20 (+3 pad). Encoded into a host buffer because fd_readdir may copy only part of it.
 constexpr uint32_t kDirentSize = 24;
