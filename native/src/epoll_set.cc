@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
 
 #include <cerrno>
 #include <chrono>
@@ -26,10 +29,61 @@ std::shared_ptr<EpollSet> EpollSet::Create(Errno* error) {
     *error = LastErrno();
     return nullptr;
   }
+#ifdef __linux__
+  s->synth_rd_ = s->synth_wr_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+#else
+  int p[2];
+  if (::pipe(p) == 0) {
+    for (int fd : p) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+    s->synth_rd_ = p[0];
+    s->synth_wr_ = p[1];
+  }
+#endif
+  if (s->synth_rd_ < 0 || s->poller_->Set(s->synth_rd_, pollbits::IN, true) != 0) {
+    *error = LastErrno();
+    return nullptr;
+  }
   return s;
 }
 
-EpollSet::~EpollSet() { Clear(); }
+EpollSet::~EpollSet() {
+  Clear();
+  if (synth_rd_ >= 0) ::close(synth_rd_);
+  if (synth_wr_ >= 0 && synth_wr_ != synth_rd_) ::close(synth_wr_);
+}
+
+void EpollSet::SignalSynth() {
+  uint64_t one = 1;
+  ssize_t r = ::write(synth_wr_, &one, synth_wr_ == synth_rd_ ? 8 : 1);
+  (void)r;
+}
+
+void EpollSet::ClearSynth() {
+  uint64_t v;
+  while (::read(synth_rd_, &v, sizeof v) > 0) {
+  }
+}
+
+void EpollSet::OnOffloadWritable(FdEntry& e) {
+  bool any = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto range = by_entry_.equal_range(&e);
+    for (auto it = range.first; it != range.second; ++it) {
+      auto g = by_guest_.find(it->second);
+      if (g == by_guest_.end() || !(g->second.events & pollbits::OUT)) continue;
+      if (!g->second.synth_out) {
+        g->second.synth_out = true;
+        synth_.push_back(it->second);
+      }
+      any = true;
+    }
+  }
+  if (any) SignalSynth();
+}
 
 size_t EpollSet::size() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -113,7 +167,7 @@ Errno EpollSet::Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollE
           if (own) ::close(hfd);
           if (by_entry_.count(target.get()) == 0) target->RemoveCloseListener(this);
         } else {
-          Reg r{target.shared(), hfd, own, token, events, {}};
+          Reg r{target.shared(), hfd, own, token, events, {}, false};
           std::memcpy(r.data, ev->data, sizeof r.data);
           by_guest_.emplace(gfd, std::move(r));
           by_host_[hfd] = gfd;
@@ -145,19 +199,54 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
     if (n < 0 && errno != EINTR) return LastErrno();
     if (n > 0) {
       uint32_t c = 0;
+      thread_local std::vector<uint32_t> out_gfd;  // the guest fd of each out[] event (to merge synthetic ones)
+      if (out_gfd.size() < size_t(batch)) out_gfd.resize(size_t(batch));
+      bool synth_fired = false;
       std::lock_guard<std::mutex> lock(mu_);
       for (int i = 0; i < n; i++) {
+        if (buf[i].fd == synth_rd_) {  // synthetic readiness: merged below
+          synth_fired = true;
+          continue;
+        }
         auto h = by_host_.find(buf[i].fd);
         if (h == by_host_.end()) continue;  // removed while we waited
         auto g = by_guest_.find(h->second);
         if (g == by_guest_.end() || g->second.token != buf[i].token) continue;  // removed and re-added: stale
         const Reg& r = g->second;
         uint32_t bits = buf[i].events & ((r.events & pollbits::INTEREST) | pollbits::ALWAYS);
+        // An offloaded socket whose queue is over its limit is not writable for the guest, whatever the kernel
+        // says; the pool reports OUT (synthetically) once the queue has drained.
+        if ((bits & pollbits::OUT) && (r.entry->offload_flags.load(std::memory_order_relaxed) & offload_flag::kFull))
+          bits &= ~pollbits::OUT;
         if (bits == 0) continue;
         out[c].events = bits;
         std::memcpy(out[c].data, r.data, sizeof r.data);
+        out_gfd[c] = h->second;
         c++;
       }
+      if (!synth_.empty()) {
+        size_t keep = 0;
+        for (size_t k = 0; k < synth_.size(); k++) {
+          auto g = by_guest_.find(synth_[k]);
+          if (g == by_guest_.end() || !g->second.synth_out) continue;  // removed meanwhile
+          uint32_t j = 0;
+          while (j < c && out_gfd[j] != synth_[k]) j++;
+          if (j == c) {
+            if (c == uint32_t(batch)) {  // no room this time: report it on the next wait
+              synth_[keep++] = synth_[k];
+              continue;
+            }
+            out[c].events = 0;
+            std::memcpy(out[c].data, g->second.data, sizeof g->second.data);
+            out_gfd[c] = synth_[k];
+            c++;
+          }
+          out[j].events |= pollbits::OUT;
+          g->second.synth_out = false;
+        }
+        synth_.resize(keep);
+      }
+      if (synth_fired && synth_.empty()) ClearSynth();
       if (c > 0) {
         *count = c;
         return err::SUCCESS;

@@ -51,6 +51,9 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
 
   // The guest closed the last fd of `e`: drop its registrations.
   void OnGuestClose(FdEntry& e) override;
+  // The offload pool drained `e`'s queue after an AGAIN: report OUT for its registrations that ask for it, even
+  // where the kernel raises no new edge (EPOLLET), through the synthetic-readiness fd in the poller.
+  void OnOffloadWritable(FdEntry& e) override;
   // The epoll fd itself was closed by the guest: drop every registration (releases the watched entries).
   void Clear();
 
@@ -64,6 +67,7 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
     uint32_t token;    // distinguishes this registration from earlier ones on the same host fd
     uint32_t events;   // guest mask (interest + modes)
     uint8_t data[24];
+    bool synth_out;    // a synthetic OUT (offload queue drained) waits to be reported
   };
 
   EpollSet() = default;
@@ -76,6 +80,12 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
   std::unordered_map<int, uint32_t> by_host_;                     // host fd in the poller -> guest fd
   std::unordered_multimap<const FdEntry*, uint32_t> by_entry_;    // entry -> its registered guest fds
   uint32_t next_token_ = 1;
+  // Synthetic readiness (offload): guest fds with synth_out set, and the host fd in the poller that is readable
+  // while there are any (an eventfd on Linux, a pipe elsewhere).
+  std::vector<uint32_t> synth_;
+  int synth_rd_ = -1, synth_wr_ = -1;
+  void SignalSynth();
+  void ClearSynth();
 };
 
 // The fd-table entry of a guest epoll fd (FdKind::kEpoll). Its host_fd is the poller's (owned by the set).

@@ -5,7 +5,8 @@
 namespace wasmx {
 
 FdEntry::~FdEntry() {
-  if (close_host && host_fd >= 0) ::close(host_fd);
+  if (close_host && host_fd >= 0 && !(offload_flags.load(std::memory_order_acquire) & offload_flag::kHostClosed))
+    ::close(host_fd);
   if (aux_fd >= 0) ::close(aux_fd);
 }
 
@@ -59,6 +60,16 @@ void FdEntry::RemoveCloseListener(const GuestCloseListener* l) {
       i--;
     }
   }
+}
+
+void FdEntry::NotifyOffloadWritable() {
+  std::vector<std::shared_ptr<GuestCloseListener>> ls;
+  {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    for (auto& w : listeners_)
+      if (auto l = w.lock()) ls.push_back(std::move(l));
+  }
+  for (auto& l : ls) l->OnOffloadWritable(*this);
 }
 
 void FdEntry::RunGuestCloseHooks() {

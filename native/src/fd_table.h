@@ -30,7 +30,18 @@ class GuestCloseListener {
   virtual ~GuestCloseListener() = default;
   // Runs at most once per (entry, listener) subscription, without any FdTable or FdEntry lock held.
   virtual void OnGuestClose(FdEntry& e) = 0;
+  // The offload pool drained `e`'s queue after the guest got AGAIN from it (a synthetic write readiness the host
+  // poller cannot see: see offload/offload.h). Runs on a pool thread, without FdTable or FdEntry locks held.
+  virtual void OnOffloadWritable(FdEntry& e) {}
 };
+
+// FdEntry::offload_flags bits (offload/offload.h).
+namespace offload_flag {
+constexpr uint32_t kFull = 1;         // the guest got AGAIN because this entry's queue is over its limit
+constexpr uint32_t kBroken = 2;       // a background send failed: offload_error holds the host errno
+constexpr uint32_t kReported = 4;     // offload_error was returned to the guest once
+constexpr uint32_t kHostClosed = 8;   // the pool closed host_fd itself (io_uring close): the destructor must not
+}  // namespace offload_flag
 
 struct FdEntry : std::enable_shared_from_this<FdEntry> {
   FdEntry(int host_fd, FdKind kind, uint8_t filetype, bool close_host = true)
@@ -59,6 +70,25 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   // Event fds (fd_event) emulated without eventfd need a second host fd; -1 where unused.
   int aux_fd = -1;
 
+  // Offload pool (offload/offload.h). `offloadable` is set at creation for the sockets whose sends, shutdown(WR)
+  // and close may run on the pool (accepted TCP sockets). The counters are shared by the guest threads and the
+  // pool; offload_q is private to the one pool thread that owns this entry's shard.
+  bool offloadable = false;
+  std::atomic<uint32_t> offload_flags{0};   // offload_flag bits
+  std::atomic<int32_t> offload_error{0};    // host errno of the first failed background op (kBroken)
+  std::atomic<uint32_t> offload_ops{0};     // ops queued or running for this entry
+  std::atomic<uint64_t> offload_bytes{0};   // bytes queued and not yet handed to the kernel
+  std::atomic<void*> offload_producer{nullptr};  // the guest thread's queue that holds this entry's ops
+  struct OffloadQueue {
+    void* head = nullptr;    // ops in order (the pool's nodes)
+    void* tail = nullptr;
+    FdEntry* next = nullptr; // the pool thread's list of entries with work
+    bool listed = false;
+    bool blocked = false;    // waiting for the host fd to become writable
+    bool polled = false;     // registered in the pool thread's poller
+    uint32_t inflight = 0;   // io_uring: SQEs submitted and not completed
+  } offload_q;
+
   bool nonblocking() const { return fdflags.load(std::memory_order_relaxed) & fdflags::NONBLOCK; }
 
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
@@ -77,6 +107,8 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   // gone: the caller must then treat the entry as closed (BADF). Thread-safe.
   bool AddCloseListener(const std::shared_ptr<GuestCloseListener>& l);
   void RemoveCloseListener(const GuestCloseListener* l);
+  // Tells every listener (epoll set) watching this entry that the offload queue drained (OnOffloadWritable).
+  void NotifyOffloadWritable();
   // Marks the entry guest-closed and runs on_guest_close and the listeners (once). Called by FdTable.
   void RunGuestCloseHooks();
 
