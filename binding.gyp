@@ -1,10 +1,14 @@
 {
+  "variables": {
+    "wasmx_liburing%": "<!(node -p \"process.platform==='linux'&&require('fs').existsSync('/usr/include/liburing.h')?1:0\")"
+  },
   "targets": [
     {
       "target_name": "wasmx",
       "sources": [
         "<!@(node -p \"require('fs').readdirSync('native/src').filter(f=>f.endsWith('.cc')).map(f=>'native/src/'+f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/src/syscalls/wasi').filter(f=>f.endsWith('.cc')).map(f=>'native/src/syscalls/wasi/'+f).join(' ')\")",
+        "<!@(node -p \"require('fs').readdirSync('native/src/offload').filter(f=>f.endsWith('.cc')).map(f=>'native/src/offload/'+f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/src/syscalls/wasix').filter(f=>f.endsWith('.cc')).map(f=>'native/src/syscalls/wasix/'+f).join(' ')\")"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
@@ -14,7 +18,10 @@
       "conditions": [
         ["OS=='linux'", {
           "sources": ["native/src/poller/poller_epoll.cc"],
-          "libraries": ["-lpthread"]
+          "libraries": ["-lpthread"],
+          "conditions": [
+            ["wasmx_liburing==1", {"defines": ["WASMX_HAVE_LIBURING"], "libraries": ["-luring"]}]
+          ]
         }],
         ["OS=='mac'", {
           "sources": ["native/src/poller/poller_kqueue.cc"],

@@ -12,6 +12,8 @@
 namespace wasmx {
 
 Process::~Process() {
+  PrepareExit();
+  if (offload_) offload_->Stop();
   fds_.Clear();
   for (int fd : wake_pipe_)
     if (fd >= 0) ::close(fd);
@@ -40,6 +42,7 @@ size_t Process::OpenConnections() {
 
 std::string Process::Init(const ProcessOptions& opts) {
   opts_ = opts;
+  offload_ = Offload::Create(opts.offload);
   if (::pipe(wake_pipe_) != 0) return std::string("pipe: ") + std::strerror(errno);
   for (int fd : wake_pipe_) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   // Stdio: guest 0..2 are the host's 0..2. Closing them in the guest never closes the host's.
@@ -105,7 +108,12 @@ void Process::set_cwd(std::string cwd) {
   cwd_ = std::move(cwd);
 }
 
-void Process::PrepareExit() {}
+// Every exit path comes here (ExitHost for proc_exit / exitHost, releaseProcess for library runs and serve
+// instances, the CLI's prepareExit before process.exit): data an offloaded send accepted reaches the kernel, and
+// queued closes happen, within a bounded time (a peer that never reads cannot hold the exit forever).
+void Process::PrepareExit() {
+  if (offload_) offload_->Drain(kExitDrainMs);
+}
 
 namespace {
 std::mutex g_registry_mu;

@@ -11,6 +11,7 @@
 #include "fd_table.h"
 #include "guest_threads.h"
 #include "futex_table.h"
+#include "offload/offload.h"
 
 namespace wasmx {
 
@@ -29,6 +30,8 @@ struct ProcessOptions {
   bool exit_ends_host = false;
   // serve: every TCP socket the guest binds gets SO_REUSEPORT, so all instances can bind the same address.
   bool reuse_port = false;
+  // Offload pool (offload/offload.h): --offload, --offload-max-bytes, --verbose.
+  OffloadConfig offload;
 };
 
 class Process {
@@ -63,6 +66,9 @@ class Process {
 
   bool reuse_port() const { return opts_.reuse_port; }
 
+  // The offload pool, or null when offload is off for this process.
+  Offload* offload() const { return offload_.get(); }
+
   // Graceful shutdown (serve): from now on blocking accepts return what is queued, then fail with SHUTDOWN
   // instead of waiting. Wakes every call blocked in WaitReadyOrWoken.
   void BeginDrain();
@@ -74,6 +80,7 @@ class Process {
 
   // Cleanup before the host process ends or the guest is torn down (flush offloaded work, etc).
   void PrepareExit();
+  static constexpr uint64_t kExitDrainMs = 5000;
 
   // Working directory, as a guest path (getcwd / chdir); "/" until the guest changes it.
   std::string cwd();
@@ -91,6 +98,7 @@ class Process {
   std::mutex mu_;
   std::string signal_callback_;
   std::string cwd_ = "/";
+  std::unique_ptr<Offload> offload_;
 };
 
 // Processes by id, so that worker threads can attach to the process their spawner created.

@@ -1,0 +1,740 @@
+// The offload pool: guest-side hand-off (rings, pooled nodes, limits, readiness) and the pool threads running
+// each entry's FIFO with non-blocking syscalls (the "threads" backend). See offload.h.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "errno_map.h"
+#include "offload.h"
+#include "offload_internal.h"
+#include "poller/poller.h"
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE is set on every socket
+#endif
+
+namespace wasmx {
+
+bool ParseOffloadMode(const std::string& s, OffloadMode* out) {
+  if (s == "off") *out = OffloadMode::kOff;
+  else if (s == "threads") *out = OffloadMode::kThreads;
+  else if (s == "uring") *out = OffloadMode::kUring;
+  else if (s == "auto" || s.empty()) *out = OffloadMode::kAuto;
+  else return false;
+  return true;
+}
+
+const char* OffloadModeName(OffloadMode m) {
+  switch (m) {
+    case OffloadMode::kOff: return "off";
+    case OffloadMode::kThreads: return "threads";
+    case OffloadMode::kUring: return "uring";
+    default: return "auto";
+  }
+}
+
+// The rule measured in bench/ (README "Offload"): a pool thread only pays off when it has a core of its own.
+OffloadMode AutoOffloadMode() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n >= 2 ? OffloadMode::kThreads : OffloadMode::kOff;
+}
+
+Errno TakeOffloadError(FdEntry& e, bool is_send) {
+  uint32_t f = e.offload_flags.fetch_or(offload_flag::kReported, std::memory_order_acq_rel);
+  if (!(f & offload_flag::kReported)) return WasiErrno(e.offload_error.load(std::memory_order_acquire));
+  return is_send ? err::PIPE : err::SUCCESS;
+}
+
+namespace offload {
+
+constexpr uint32_t kClassCap[] = {0, 256, 2048, 16384, 65536};
+constexpr int kClasses = 5;
+constexpr uint32_t kMaxChunk = 65536;
+constexpr uint32_t kMaxNodes = Ring::kCap;  // per producer: the return rings can never overflow
+
+static void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+static int ClassFor(uint32_t n) {
+  for (int c = 1; c < kClasses; c++)
+    if (n <= kClassCap[c]) return c;
+  return kClasses - 1;
+}
+
+// One guest thread's side: a forward ring per pool thread, a return ring per pool thread, free nodes by class.
+struct Producer {
+  explicit Producer(uint32_t workers) : fwd(new Ring[workers]), ret(new Ring[workers]), nworkers(workers) {}
+  ~Producer() {
+    for (int c = 0; c < kClasses; c++)
+      while (Node* n = free[c]) {
+        free[c] = n->next;
+        FreeNode(n);
+      }
+    for (uint32_t w = 0; w < nworkers; w++)
+      while (Node* n = ret[w].Pop()) FreeNode(n);
+  }
+  static void FreeNode(Node* n) {
+    n->~Node();
+    std::free(n);
+  }
+  Node* Get(int cls) {
+    if (!free[cls]) Reclaim();
+    if (Node* n = free[cls]) {
+      free[cls] = n->next;
+      n->next = nullptr;
+      return n;
+    }
+    if (created >= kMaxNodes) return nullptr;
+    void* mem = std::malloc(sizeof(Node) + kClassCap[cls]);
+    if (!mem) return nullptr;
+    created++;
+    Node* n = new (mem) Node();
+    n->owner = this;
+    n->cls = uint8_t(cls);
+    n->cap = kClassCap[cls];
+    return n;
+  }
+  void Put(Node* n) {
+    n->next = free[n->cls];
+    free[n->cls] = n;
+  }
+  void Reclaim() {
+    for (uint32_t w = 0; w < nworkers; w++)
+      while (Node* n = ret[w].Pop()) Put(n);
+  }
+  // Nodes available without exceeding the budget (an estimate: enough for a pre-check).
+  uint32_t Available() const { return kMaxNodes - created; }
+
+  std::unique_ptr<Ring[]> fwd;
+  std::unique_ptr<Ring[]> ret;
+  uint32_t nworkers;
+  Node* free[kClasses] = {};
+  uint32_t created = 0;
+  std::thread::id thread;
+};
+
+class Pool final : public Offload {
+ public:
+  Pool(const OffloadConfig& cfg, OffloadMode mode) : cfg_(cfg), mode_(mode) {
+    static std::atomic<uint64_t> next_id{1};
+    id_ = next_id.fetch_add(1);
+    uint32_t n = cfg.threads;
+    if (n == 0) {
+      unsigned cores = std::thread::hardware_concurrency();
+      n = std::max(1u, std::min(4u, cores / 4));
+    }
+    nworkers_ = n;
+    per_fd_limit_ = std::max<uint64_t>(4096, std::min<uint64_t>(cfg.max_bytes, 1u << 20));
+    int p[2];
+    if (::pipe(p) == 0) {
+      notify_rd_ = p[0];
+      notify_wr_ = p[1];
+      for (int fd : p) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+      }
+    }
+  }
+  ~Pool() override {
+    Stop();
+    if (notify_rd_ >= 0) ::close(notify_rd_);
+    if (notify_wr_ >= 0) ::close(notify_wr_);
+  }
+
+  // Starts the threads (lazily, on the first offloaded op). False when they cannot start: offload stays off.
+  bool Start(std::string* why) {
+    std::call_once(started_, [&] {
+      for (uint32_t i = 0; i < nworkers_; i++) {
+        auto w = std::make_unique<Worker>(this, i);
+#ifdef __linux__
+        int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        w->wake_rd_ = w->wake_wr_ = efd;
+#else
+        int p[2];
+        if (::pipe(p) == 0) {
+          for (int fd : p) {
+            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+          }
+          w->wake_rd_ = p[0];
+          w->wake_wr_ = p[1];
+        }
+#endif
+        w->poller_ = Poller::Create();
+        if (w->wake_rd_ < 0 || !w->poller_ || w->poller_->Set(w->wake_rd_, pollbits::IN, true) != 0) {
+          start_error_ = std::string("offload: pool thread setup failed: ") + std::strerror(errno);
+          break;
+        }
+        if (mode_ == OffloadMode::kUring) {
+          std::string uwhy;
+          w->uring_ = UringCreate(&uwhy);
+          if (w->uring_ && w->poller_->Set(UringEventFd(w->uring_), pollbits::IN, true) != 0) {
+            UringDestroy(w->uring_);
+            w->uring_ = nullptr;
+          }
+          // (probed in Offload::Create; a thread whose ring fails now runs the threads executor)
+        }
+        workers_.push_back(std::move(w));
+      }
+      if (!start_error_.empty()) return;
+      for (auto& w : workers_) threads_.emplace_back([wp = w.get()] { wp->Loop(); });
+      running_.store(true, std::memory_order_release);
+    });
+    if (why) *why = start_error_;
+    return running_.load(std::memory_order_acquire);
+  }
+
+  OffloadMode mode() const override { return mode_; }
+  int notify_fd() const override { return notify_rd_; }
+  uint64_t per_fd_limit() const override { return per_fd_limit_; }
+
+  Producer* GetProducer() {
+    struct Cache {
+      uint64_t id = 0;
+      Producer* p = nullptr;
+    };
+    thread_local Cache cache;
+    if (cache.id == id_) return cache.p;
+    std::lock_guard<std::mutex> lock(reg_mu_);
+    auto me = std::this_thread::get_id();
+    Producer* found = nullptr;
+    for (auto& p : producers_)
+      if (p->thread == me) found = p.get();
+    if (!found) {
+      producers_.push_back(std::make_unique<Producer>(nworkers_));
+      found = producers_.back().get();
+      found->thread = me;
+      for (auto& w : workers_) {
+        (void)w;
+      }
+      producers_gen_.fetch_add(1, std::memory_order_release);
+    }
+    cache = {id_, found};
+    return found;
+  }
+
+  // The producers a worker polls (snapshot refreshed when the generation changes).
+  void Snapshot(std::vector<Producer*>* out, uint64_t* gen) {
+    uint64_t g = producers_gen_.load(std::memory_order_acquire);
+    if (g == *gen) return;
+    std::lock_guard<std::mutex> lock(reg_mu_);
+    out->clear();
+    for (auto& p : producers_) out->push_back(p.get());
+    *gen = producers_gen_.load(std::memory_order_relaxed);
+  }
+
+  uint32_t Shard(const FdEntry& e) const { return uint32_t(e.host_fd) % nworkers_; }
+
+  void Wake(Worker& w) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (w.sleeping_.load(std::memory_order_relaxed) && w.sleeping_.exchange(false)) {
+      uint64_t one = 1;
+      ssize_t r = ::write(w.wake_wr_, &one, w.wake_wr_ == w.wake_rd_ ? 8 : 1);
+      (void)r;
+    }
+  }
+
+  // This guest thread takes over `e`'s queue: ops another guest thread queued must finish first (order per fd).
+  void Own(FdEntry& e, Producer* p) {
+    if (e.offload_producer.load(std::memory_order_relaxed) == p) return;
+    if (e.offload_ops.load(std::memory_order_acquire) != 0) WaitIdle(e);
+    e.offload_producer.store(p, std::memory_order_relaxed);
+  }
+
+  // Queues `nodes` (already filled) for `e` on this guest thread's ring to e's shard.
+  void Push(FdEntry& e, Producer* p, Node** nodes, uint32_t count, uint64_t bytes) {
+    e.offload_ops.fetch_add(count, std::memory_order_relaxed);
+    e.offload_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    ops_.fetch_add(count, std::memory_order_relaxed);
+    bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    uint32_t w = Shard(e);
+    for (uint32_t i = 0; i < count; i++) {
+      while (!p->fwd[w].Push(nodes[i])) {  // cannot happen (node budget == ring size); be safe anyway
+        Wake(*workers_[w]);
+        std::this_thread::yield();
+      }
+    }
+    Wake(*workers_[w]);
+  }
+
+  bool Send(const FdRef& ref, IoVecs& iov, bool dont_wait, uint64_t* n, Errno* r) override {
+    FdEntry& e = *ref;
+    *n = 0;
+    if (Errno er = CheckOffloadError(e, true)) {
+      *r = er;
+      return true;
+    }
+    const uint64_t total = iov.total();
+    if (total == 0) return false;
+    if (!Start(nullptr)) return false;
+    Producer* p = GetProducer();
+    Own(e, p);
+    const bool nonblock = dont_wait || e.nonblocking();
+    uint64_t take;
+    for (;;) {
+      uint64_t queued = e.offload_bytes.load(std::memory_order_relaxed);
+      uint64_t inflight = bytes_.load(std::memory_order_relaxed);
+      uint64_t room = queued < per_fd_limit_ ? per_fd_limit_ - queued : 0;
+      uint64_t proc_room = inflight < cfg_.max_bytes ? cfg_.max_bytes - inflight : 0;
+      room = std::min(room, proc_room);
+      p->Reclaim();
+      uint64_t node_room = uint64_t(p->Available()) * kMaxChunk;
+      for (int c = 1; c < kClasses; c++)
+        for (Node* f = p->free[c]; f && node_room < room; f = f->next) node_room += f->cap;
+      room = std::min(room, node_room);
+      if (total <= room) {
+        take = total;
+        break;
+      }
+      if (!nonblock) {
+        // Over a limit: a blocking send runs inline, after this fd's queue (order).
+        WaitIdle(e);
+        return false;
+      }
+      if (e.offload_ops.load(std::memory_order_acquire) == 0) return false;  // nothing queued: the kernel decides
+      if (room > 0) {  // non-blocking: a partial write, as the kernel does
+        take = room;
+        break;
+      }
+      // AGAIN; the pool clears kFull (and raises a synthetic EPOLLOUT) once the queue is below half its limit.
+      e.offload_flags.fetch_or(offload_flag::kFull, std::memory_order_seq_cst);
+      if (e.offload_bytes.load(std::memory_order_seq_cst) <= per_fd_limit_ / 2 ||
+          e.offload_ops.load(std::memory_order_seq_cst) == 0) {
+        e.offload_flags.fetch_and(~offload_flag::kFull, std::memory_order_seq_cst);
+        continue;
+      }
+      *r = err::AGAIN;
+      return true;
+    }
+    // Copy the iovecs into nodes of up to kMaxChunk bytes.
+    Node* batch[64];
+    uint32_t nb = 0;
+    uint64_t left = take, pushed_bytes = 0;
+    struct iovec* v = iov.data();
+    int vi = 0;
+    size_t voff = 0;
+    auto flush = [&] {
+      Push(e, p, batch, nb, pushed_bytes);
+      nb = 0;
+      pushed_bytes = 0;
+    };
+    while (left > 0) {
+      uint32_t chunk = uint32_t(std::min<uint64_t>(left, kMaxChunk));
+      Node* nd = p->Get(ClassFor(chunk));
+      if (!nd) break;  // budget raced away (cannot happen with one producer); report what was queued
+      nd->type = kSend;
+      nd->entry = ref.shared();
+      nd->len = std::min(chunk, nd->cap);
+      nd->off = 0;
+      uint32_t filled = 0;
+      while (filled < nd->len) {
+        size_t k = std::min<size_t>(nd->len - filled, v[vi].iov_len - voff);
+        std::memcpy(nd->buf() + filled, static_cast<char*>(v[vi].iov_base) + voff, k);
+        filled += uint32_t(k);
+        voff += k;
+        if (voff == v[vi].iov_len) {
+          vi++;
+          voff = 0;
+        }
+      }
+      left -= nd->len;
+      pushed_bytes += nd->len;
+      batch[nb++] = nd;
+      if (nb == 64) flush();
+    }
+    if (nb) flush();
+    *n = take - left;
+    *r = *n ? err::SUCCESS : err::AGAIN;
+    return true;
+  }
+
+  bool ShutdownWrite(const FdRef& ref) override {
+    FdEntry& e = *ref;
+    if (!Start(nullptr)) return false;
+    Producer* p = GetProducer();
+    Own(e, p);
+    Node* nd = p->Get(0);
+    if (!nd) {
+      WaitIdle(e);
+      return false;
+    }
+    nd->type = kShutdown;
+    nd->entry = ref.shared();
+    nd->len = nd->off = 0;
+    Push(e, p, &nd, 1, 0);
+    return true;
+  }
+
+  void Close(FdPtr e) override {
+    if (!Start(nullptr)) return;  // e drops here: closes inline
+    Producer* p = GetProducer();
+    Own(*e, p);
+    Node* nd = p->Get(0);
+    if (!nd) return;
+    FdEntry& ref = *e;
+    nd->type = kClose;
+    nd->entry = std::move(e);
+    nd->len = nd->off = 0;
+    Push(ref, p, &nd, 1, 0);
+  }
+
+  void WaitIdle(FdEntry& e) override {
+    if (e.offload_ops.load(std::memory_order_acquire) == 0) return;
+    std::unique_lock<std::mutex> lock(idle_mu_);
+    idle_waiters_.fetch_add(1, std::memory_order_seq_cst);
+    while (e.offload_ops.load(std::memory_order_seq_cst) != 0)
+      idle_cv_.wait_for(lock, std::chrono::milliseconds(10));
+    idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  bool Drain(uint64_t timeout_ms) override {
+    if (!running_.load(std::memory_order_acquire)) return true;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    std::unique_lock<std::mutex> lock(idle_mu_);
+    idle_waiters_.fetch_add(1, std::memory_order_seq_cst);
+    bool ok = true;
+    while (ops_.load(std::memory_order_seq_cst) != 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ok = false;
+        break;
+      }
+      idle_cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+    idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
+    return ok;
+  }
+
+  void Stop() override {
+    if (!running_.exchange(false)) return;
+    stop_.store(true, std::memory_order_seq_cst);
+    for (auto& w : workers_) {
+      uint64_t one = 1;
+      ssize_t r = ::write(w->wake_wr_, &one, w->wake_wr_ == w->wake_rd_ ? 8 : 1);
+      (void)r;
+    }
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  // Called by the workers.
+  void NodeDone(FdEntry& e) {
+    uint32_t left = e.offload_ops.fetch_sub(1, std::memory_order_seq_cst) - 1;
+    uint64_t all = ops_.fetch_sub(1, std::memory_order_seq_cst) - 1;
+    if ((left == 0 || all == 0) && idle_waiters_.load(std::memory_order_seq_cst) > 0) {
+      std::lock_guard<std::mutex> lock(idle_mu_);
+      idle_cv_.notify_all();
+    }
+  }
+  void BytesDone(FdEntry& e, uint64_t k) {
+    bytes_.fetch_sub(k, std::memory_order_relaxed);
+    uint64_t q = e.offload_bytes.fetch_sub(k, std::memory_order_seq_cst) - k;
+    CheckWritable(e, q);
+  }
+  void CheckWritable(FdEntry& e, uint64_t queued) {
+    if (!(e.offload_flags.load(std::memory_order_seq_cst) & offload_flag::kFull)) return;
+    if (queued > per_fd_limit_ / 2 && e.offload_ops.load(std::memory_order_seq_cst) != 0) return;
+    if (!(e.offload_flags.fetch_and(~offload_flag::kFull, std::memory_order_seq_cst) & offload_flag::kFull)) return;
+    e.NotifyOffloadWritable();
+    char b = 1;
+    ssize_t r = ::write(notify_wr_, &b, 1);  // poll_oneoff waiters; a full pipe is awake already
+    (void)r;
+  }
+
+  bool stopping() const { return stop_.load(std::memory_order_relaxed); }
+  Producer** ProducersFor(std::vector<Producer*>& v) { return v.data(); }
+
+  OffloadConfig cfg_;
+  OffloadMode mode_;
+  uint64_t id_ = 0;
+  uint32_t nworkers_ = 1;
+  uint64_t per_fd_limit_ = 1u << 20;
+  std::once_flag started_;
+  std::string start_error_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::mutex reg_mu_;
+  std::vector<std::unique_ptr<Producer>> producers_;
+  std::atomic<uint64_t> producers_gen_{1};
+  std::atomic<uint64_t> ops_{0}, bytes_{0};
+  std::mutex idle_mu_;
+  std::condition_variable idle_cv_;
+  std::atomic<uint32_t> idle_waiters_{0};
+  int notify_rd_ = -1, notify_wr_ = -1;
+};
+
+// ---- pool thread ----
+
+void Worker::FinishNode(Node* n) {
+  FdPtr keep = std::move(n->entry);
+  n->next = nullptr;
+  n->done = false;
+  n->host_close = false;
+  Producer* owner = n->owner;
+  pool_->NodeDone(*keep);
+  owner->ret[index_].Push(n);  // never full: a producer has at most Ring::kCap nodes
+  keep.reset();                // the last reference: the host fd closes here, on the pool thread
+}
+
+void Worker::BytesDone(FdEntry& e, uint64_t k) { pool_->BytesDone(e, k); }
+
+void Worker::RecordError(FdEntry& e, int host_errno) {
+  int32_t zero = 0;
+  e.offload_error.compare_exchange_strong(zero, host_errno ? host_errno : EPIPE);
+  e.offload_flags.fetch_or(offload_flag::kBroken, std::memory_order_release);
+}
+
+void Worker::Append(Node* n) {
+  FdEntry& e = *n->entry;
+  auto& q = e.offload_q;
+  n->next = nullptr;
+  if (q.tail) static_cast<Node*>(q.tail)->next = n;
+  else q.head = n;
+  q.tail = n;
+  if (!q.listed) {
+    q.listed = true;
+    q.next = nullptr;
+    if (active_tail_) active_tail_->offload_q.next = &e;
+    else active_ = &e;
+    active_tail_ = &e;
+  }
+}
+
+bool Worker::PullRings() {
+  thread_local std::vector<Producer*> prods;
+  thread_local uint64_t gen = 0;
+  thread_local Pool* for_pool = nullptr;
+  if (for_pool != pool_) {
+    for_pool = pool_;
+    gen = 0;
+  }
+  pool_->Snapshot(&prods, &gen);
+  bool any = false;
+  for (Producer* p : prods) {
+    Ring& r = p->fwd[index_];
+    for (int k = 0; k < 256; k++) {
+      Node* n = r.Pop();
+      if (!n) break;
+      Append(n);
+      any = true;
+    }
+  }
+  return any;
+}
+
+void Worker::Block(FdEntry& e) {
+  e.offload_q.blocked = true;
+  uint32_t ev = pollbits::OUT | pollbits::ONESHOT;
+  if (poller_->Set(e.host_fd, ev, !e.offload_q.polled) == 0) {
+    if (!e.offload_q.polled) polled_++;
+    e.offload_q.polled = true;
+  } else {
+    e.offload_q.blocked = false;  // cannot wait for it: retry on the next pass
+  }
+}
+
+void Worker::Unpoll(FdEntry& e) {
+  if (!e.offload_q.polled) return;
+  poller_->Remove(e.host_fd);
+  e.offload_q.polled = false;
+  e.offload_q.blocked = false;
+  polled_--;
+}
+
+// Runs e's FIFO until it is empty or the socket buffer is full. Returns whether e stays active (false: e was
+// unlinked and may be gone).
+bool Worker::RunEntryThreads(FdEntry& e) {
+  auto& q = e.offload_q;
+  for (;;) {
+    Node* n = static_cast<Node*>(q.head);
+    bool broken = e.offload_flags.load(std::memory_order_relaxed) & offload_flag::kBroken;
+    if (n->type == kSend && !broken) {
+      ssize_t k = ::send(e.host_fd, n->buf() + n->off, n->len - n->off, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (k > 0) {
+        n->off += uint32_t(k);
+        BytesDone(e, uint64_t(k));
+        if (n->off < n->len) continue;
+      } else if (k < 0 && errno == EINTR) {
+        continue;
+      } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        Block(e);
+        if (q.blocked) return true;
+        continue;
+      } else {
+        RecordError(e, k < 0 ? errno : EPIPE);
+        broken = true;
+      }
+    }
+    if (n->type == kSend && n->off < n->len) BytesDone(e, n->len - n->off);  // dropped after an error
+    if (n->type == kShutdown && !broken) ::shutdown(e.host_fd, SHUT_WR);
+    Node* next = n->next;
+    q.head = next;
+    if (!next) {
+      q.tail = nullptr;
+      q.listed = false;
+      Unpoll(e);
+      FinishNode(n);  // may destroy e
+      return false;
+    }
+    FinishNode(n);
+  }
+}
+
+bool Worker::RunThreads() {
+  FdEntry* e = active_;
+  active_ = active_tail_ = nullptr;
+  bool progress = false;
+  while (e) {
+    FdEntry* next = e->offload_q.next;
+    bool keep = true;
+    if (!e->offload_q.blocked) {
+      progress = true;
+      keep = RunEntryThreads(*e);
+    }
+    if (keep) {
+      e->offload_q.next = nullptr;
+      if (active_tail_) active_tail_->offload_q.next = e;
+      else active_ = e;
+      active_tail_ = e;
+    }
+    e = next;
+  }
+  return progress;
+}
+
+void Worker::Loop() {
+  PollerEvent evs[64];
+  uint32_t idle = 0;
+  auto handle = [&](int n) {
+    for (int i = 0; i < n; i++) {
+      if (evs[i].fd == wake_rd_) {
+        uint64_t v;
+        while (::read(wake_rd_, &v, sizeof v) > 0) {
+        }
+        continue;
+      }
+      if (uring_ && evs[i].fd == UringEventFd(uring_)) {
+        uint64_t v;
+        ssize_t r = ::read(evs[i].fd, &v, sizeof v);
+        (void)r;
+        continue;
+      }
+      // A blocked fd became writable (or failed): run its queue again.
+      for (FdEntry* e = active_; e; e = e->offload_q.next)
+        if (e->offload_q.polled && e->host_fd == evs[i].fd) e->offload_q.blocked = false;
+    }
+  };
+  while (!pool_->stopping()) {
+    bool work = PullRings();
+    bool progress = uring_ ? UringRun(uring_, *this) : RunThreads();
+    if (polled_ > 0) {
+      int n = poller_->Wait(evs, 64, 0);
+      if (n > 0) handle(n);
+    }
+    if (work || progress) {
+      idle = 0;
+      continue;
+    }
+    if (++idle < 2000) {  // spin a little: a busy guest hands off again within microseconds
+      CpuRelax();
+      continue;
+    }
+    sleeping_.store(true, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    thread_local std::vector<Producer*> prods;
+    thread_local uint64_t gen = 0;
+    pool_->Snapshot(&prods, &gen);
+    bool pending = false;
+    for (Producer* p : prods)
+      if (!p->fwd[index_].Empty()) pending = true;
+    if (!pending && !pool_->stopping()) {
+      int n = poller_->Wait(evs, 64, UINT64_MAX);
+      if (n > 0) handle(n);
+    }
+    sleeping_.store(false, std::memory_order_relaxed);
+    idle = 0;
+  }
+  // Stopped: drop what is left (closing the host fds).
+  PullRings();
+  while (FdEntry* e = active_) {
+    active_ = e->offload_q.next;
+    auto& q = e->offload_q;
+    Node* n = static_cast<Node*>(q.head);
+    q.head = q.tail = nullptr;
+    q.listed = false;
+    Unpoll(*e);
+    while (n) {
+      Node* next = n->next;
+      if (n->type == kSend && n->off < n->len) BytesDone(*e, n->len - n->off);
+      FinishNode(n);
+      n = next;
+    }
+  }
+  active_tail_ = nullptr;
+  if (uring_) UringDestroy(uring_);
+  uring_ = nullptr;
+  delete poller_;
+  poller_ = nullptr;
+  if (wake_rd_ >= 0) ::close(wake_rd_);
+  if (wake_wr_ >= 0 && wake_wr_ != wake_rd_) ::close(wake_wr_);
+}
+
+}  // namespace offload
+
+static void Say(const OffloadConfig& cfg, const std::string& m) {
+  if (!cfg.verbose) return;
+  std::string line = "wasmx: offload: " + m + "\n";
+  ssize_t r = ::write(2, line.data(), line.size());
+  (void)r;
+}
+
+std::unique_ptr<Offload> Offload::Create(const OffloadConfig& cfg) {
+  OffloadMode m = cfg.mode == OffloadMode::kAuto ? AutoOffloadMode() : cfg.mode;
+  if (m == OffloadMode::kUring) {
+    // Probe once, up front: seccomp, kernel.io_uring_disabled or an old kernel make io_uring_queue_init fail.
+    static std::once_flag probed;
+    static std::string why;
+    static bool ok = false;
+    std::call_once(probed, [] {
+      offload::UringCtx* u = offload::UringCreate(&why);
+      ok = u != nullptr;
+      if (u) offload::UringDestroy(u);
+    });
+    if (!ok) {
+      static std::atomic<bool> said{false};
+      if (!said.exchange(true)) Say(cfg, "io_uring unavailable (" + why + "); falling back to threads");
+      m = OffloadMode::kThreads;
+    }
+  }
+  if (m == OffloadMode::kOff) {
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true)) Say(cfg, cfg.mode == OffloadMode::kAuto ? "off (auto: fewer than 2 cores)" : "off");
+    return nullptr;
+  }
+  static std::atomic<bool> said{false};
+  if (!said.exchange(true))
+    Say(cfg, std::string(OffloadModeName(m)) + (cfg.mode == OffloadMode::kAuto ? " (auto)" : "") +
+                 ", up to " + std::to_string(cfg.max_bytes) + " bytes in flight per process");
+  return std::unique_ptr<Offload>(new offload::Pool(cfg, m));
+}
+
+}  // namespace wasmx
