@@ -5,7 +5,7 @@ import { TrapError, UsageError, WasmxError } from './errors';
 import { Preopen, RunOptions, callStart, createGuestProcess, instantiate } from './runner';
 import { loadModule } from './loader';
 import { createImportedMemory, planLinking } from './linker';
-import { native } from './native';
+import { OffloadMode, native } from './native';
 import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
 import { ServeOptions, serve } from './serve';
 
@@ -22,6 +22,11 @@ Run options:
   --env KEY=VALUE         set a guest environment variable (--env KEY copies the host's value)
   --net                   allow sockets (without it, socket calls fail with EACCES)
   --strict                refuse to start when the module imports functions wasmx does not provide
+  --offload MODE          send/shutdown/close of accepted TCP sockets on background threads: off, threads,
+                          uring (io_uring; falls back to threads) or auto (default; see README "Offload")
+  --offload-max-bytes N   bytes in flight per process in the offload pool (default 8388608)
+  --offload-threads N     offload pool threads (default: 1 per 4 cores, 1..4)
+  --verbose               diagnostics on stderr (the offload backend chosen, fallbacks)
   --                      end of options; everything after the module goes to the guest anyway
 
 Serve options (N instances of the module sharing the port, supervised):
@@ -82,6 +87,10 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   const env: string[] = [];
   let net = false;
   let strict = false;
+  let verbose = false;
+  let offload: OffloadMode | undefined;
+  let offloadMaxBytes: number | undefined;
+  let offloadThreads: number | undefined;
   let i = 0;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -116,6 +125,21 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
       case '--strict':
         strict = true;
         break;
+      case '--verbose':
+        verbose = true;
+        break;
+      case '--offload': {
+        const m = arg();
+        if (!['off', 'threads', 'uring', 'auto'].includes(m)) throw new UsageError(`--offload ${m}: expected off, threads, uring or auto`);
+        offload = m as OffloadMode;
+        break;
+      }
+      case '--offload-max-bytes':
+        offloadMaxBytes = positiveInt(flag, arg());
+        break;
+      case '--offload-threads':
+        offloadThreads = positiveInt(flag, arg());
+        break;
       case '--threads':
         if (command !== 'serve') throw new UsageError(`--threads is a serve option (see wasmx --help)`);
         serveOpts.instances = positiveInt(flag, arg());
@@ -142,7 +166,8 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   const module = argv[i];
   if (module === undefined) throw new UsageError(`missing module (usage: wasmx ${command} [options] <module> [args...])`);
   const guestArgs = argv.slice(i + 1);
-  return { module, guestArgs, options: { ...serveOpts, dirs, env, net, strict, args: [module, ...guestArgs] } };
+  const offloadOpts = { ...(offload ? { offload } : {}), ...(offloadMaxBytes ? { offloadMaxBytes } : {}), ...(offloadThreads ? { offloadThreads } : {}) };
+  return { module, guestArgs, options: { ...serveOpts, ...offloadOpts, dirs, env, net, strict, verbose, args: [module, ...guestArgs] } };
 }
 
 function writeErr(line: string): void {
@@ -207,6 +232,12 @@ export async function main(argv: string[]): Promise<void> {
       writeErr(`wasmx: internal error: ${(e as Error)?.stack ?? String(e)}`);
       code = 70;
     }
+  }
+  // _start returned (or the run failed): offloaded sends and closes still reach the kernel (bounded drain).
+  try {
+    native().prepareExit();
+  } catch {
+    // the addon may not load at all (that error was reported above)
   }
   process.exit(code);
 }

@@ -4,3 +4,4 @@ export type { RunOptions, Preopen, GuestInstance } from './runner';
 export { loadModule, watToWasm } from './loader';
 export type { LoadedModule } from './loader';
 export { WasmxError, LoadError, LinkError, UsageError, TrapError } from './errors';
+export type { OffloadMode } from './native';

@@ -20,7 +20,17 @@ export interface ProcessSpec {
   exitEndsHost: boolean;
   /** serve: TCP sockets the guest binds get SO_REUSEPORT. */
   reusePort?: boolean;
+  /** Offload pool for accepted TCP sockets' send/shutdown/close: 'off' | 'threads' | 'uring' | 'auto' (default). */
+  offload?: OffloadMode;
+  /** Bytes in flight per process in the offload pool (default 8 MiB). */
+  offloadMaxBytes?: number;
+  /** Offload pool threads (default: 1 per 4 cores, 1..4). */
+  offloadThreads?: number;
+  /** Diagnostics on stderr (which offload backend, fallbacks). */
+  verbose?: boolean;
 }
+
+export type OffloadMode = 'off' | 'threads' | 'uring' | 'auto';
 
 export type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
 
@@ -38,6 +48,8 @@ export interface NativeAddon {
   threadExited(processId: number, tid: number): number;
   /** Ends the host process now (after draining offloaded work), without joining workers. */
   exitHost(code: number): never;
+  /** Runs every live process's exit hooks (drains offloaded sends and closes, bounded) before process.exit. */
+  prepareExit(): void;
   /** Opens a listening TCP socket (serve --tcplisten); returns its host fd. */
   listenTcp(host: string, port: number, backlog?: number): number;
   /** Starts a serve instance's graceful shutdown: blocking accepts return what is queued, then fail. */

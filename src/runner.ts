@@ -2,7 +2,7 @@
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, linkImports, planLinking } from './linker';
 import { LoadedModule, loadModule } from './loader';
-import { native } from './native';
+import { OffloadMode, native } from './native';
 import { asTrap } from './trap';
 
 /** The main thread's TID (guest threads get 2, 3, ...; ABI §7.4). */
@@ -27,6 +27,14 @@ export interface RunOptions extends LinkOptions {
   exitEndsHost?: boolean;
   /** TCP sockets the guest binds get SO_REUSEPORT (serve). */
   reusePort?: boolean;
+  /** Offload pool for accepted TCP sockets (README "Offload"): 'off' | 'threads' | 'uring' | 'auto' (default). */
+  offload?: OffloadMode;
+  /** Cap on bytes in flight per process in the offload pool (default 8 MiB). */
+  offloadMaxBytes?: number;
+  /** Offload pool threads (default: 1 per 4 cores, 1..4). */
+  offloadThreads?: number;
+  /** Diagnostics on stderr. */
+  verbose?: boolean;
 }
 
 /** A guest process in the addon, released when the run ends. */
@@ -41,6 +49,10 @@ export function createGuestProcess(opts: RunOptions): number {
       net: opts.net ?? false,
       exitEndsHost: opts.exitEndsHost ?? false,
       reusePort: opts.reusePort ?? false,
+      offload: opts.offload ?? 'auto',
+      ...(opts.offloadMaxBytes !== undefined ? { offloadMaxBytes: opts.offloadMaxBytes } : {}),
+      ...(opts.offloadThreads !== undefined ? { offloadThreads: opts.offloadThreads } : {}),
+      verbose: opts.verbose ?? false,
     });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);

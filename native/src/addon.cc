@@ -115,6 +115,30 @@ napi_value CreateProcessJs(napi_env env, napi_callback_info info) {
   po.net = GetBool(env, opts, "net");
   po.exit_ends_host = GetBool(env, opts, "exitEndsHost");
   po.reuse_port = GetBool(env, opts, "reusePort");
+  // offload: "off" | "threads" | "uring" | "auto" (default); offloadMaxBytes; offloadThreads; verbose.
+  {
+    std::string mode;
+    napi_value v;
+    bool has = false;
+    if (napi_has_named_property(env, opts, "offload", &has) == napi_ok && has &&
+        napi_get_named_property(env, opts, "offload", &v) == napi_ok) {
+      napi_valuetype t;
+      napi_typeof(env, v, &t);
+      if (t != napi_undefined && !GetString(env, v, &mode)) return Throw(env, "createProcess: offload must be a string");
+    }
+    if (!ParseOffloadMode(mode, &po.offload.mode))
+      return Throw(env, "--offload " + mode + ": expected off, threads, uring or auto");
+    double d;
+    if (napi_has_named_property(env, opts, "offloadMaxBytes", &has) == napi_ok && has &&
+        napi_get_named_property(env, opts, "offloadMaxBytes", &v) == napi_ok && napi_get_value_double(env, v, &d) == napi_ok &&
+        d >= 1)
+      po.offload.max_bytes = uint64_t(d);
+    if (napi_has_named_property(env, opts, "offloadThreads", &has) == napi_ok && has &&
+        napi_get_named_property(env, opts, "offloadThreads", &v) == napi_ok && napi_get_value_double(env, v, &d) == napi_ok &&
+        d >= 1 && d <= 64)
+      po.offload.threads = uint32_t(d);
+    po.offload.verbose = GetBool(env, opts, "verbose");
+  }
   auto proc = CreateProcess();
   std::string error = proc->Init(po);
   if (!error.empty()) {
@@ -132,7 +156,15 @@ napi_value ReleaseProcessJs(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
   uint32_t id = 0;
   if (argc >= 1) napi_get_value_uint32(env, arg, &id);
+  // The guest is done with it: what it sent reaches the kernel (bounded) before its fds go.
+  if (auto p = FindProcess(id)) p->PrepareExit();
   ReleaseProcess(id);
+  return nullptr;
+}
+
+// prepareExit(): every live process's exit hooks (drains offloaded work), for hosts that end with process.exit.
+napi_value PrepareExitJs(napi_env env, napi_callback_info) {
+  ForEachProcess([](Process& p) { p.PrepareExit(); });
   return nullptr;
 }
 
@@ -317,6 +349,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreadSpawner", nullptr, SetThreadSpawnerJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threadExited", nullptr, ThreadExitedJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"exitHost", nullptr, ExitHostJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"prepareExit", nullptr, PrepareExitJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"listenTcp", nullptr, ListenTcpJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"beginDrain", nullptr, BeginDrainJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"openConnections", nullptr, OpenConnectionsJs, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -48,7 +48,7 @@ Errno PrepareHostSocket(int host_fd, bool nonblock) {
 }
 
 Errno InstallSocket(Instance& inst, int host_fd, uint8_t wasi_family, uint8_t wasi_type, bool nonblock,
-                    uint32_t* guest_fd) {
+                    uint32_t* guest_fd, bool offloadable) {
   auto e = std::make_shared<FdEntry>(host_fd, FdKind::kSocket,
                                      wasi_type == socktype::DGRAM ? filetype::SOCKET_DGRAM : filetype::SOCKET_STREAM);
   e->sock_family = wasi_family;
@@ -56,6 +56,7 @@ Errno InstallSocket(Instance& inst, int host_fd, uint8_t wasi_family, uint8_t wa
   e->rights_base = kSocketRights;
   e->rights_inheriting = 0;
   if (nonblock) e->fdflags.store(fdflags::NONBLOCK);
+  e->offloadable = offloadable;
   return inst.fds().Insert(std::move(e), 0, guest_fd);  // on MFILE the entry's destructor closes host_fd
 }
 
@@ -179,7 +180,11 @@ Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, u
     return r;
   }
   uint32_t newfd;
-  if (Errno r = InstallSocket(inst, hfd, SocketFamily(*e), socktype::STREAM, new_nonblock, &newfd)) return r;
+  // Accepted TCP connections are the sockets the offload pool takes (never the listener, UDP, unix sockets or
+  // sockets the guest connects itself: a send there may legitimately fail before the connection exists).
+  const uint8_t family = SocketFamily(*e);
+  const bool offloadable = inst.proc->offload() && (family == af::INET4 || family == af::INET6);
+  if (Errno r = InstallSocket(inst, hfd, family, socktype::STREAM, new_nonblock, &newfd, offloadable)) return r;
   if (want_addr) WriteAddrPort(inst.mem, addr_p, reinterpret_cast<struct sockaddr*>(&ss), len);
   return inst.mem.Store<uint32_t>(fd_p, newfd) ? err::SUCCESS : err::FAULT;
 }

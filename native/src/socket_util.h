@@ -33,8 +33,9 @@ Errno PrepareHostSocket(int host_fd, bool nonblock);
 
 // A new guest socket entry for host fd `host_fd` (takes ownership), installed at the lowest free guest fd.
 // On failure the host fd is closed.
+// `offloadable`: the offload pool may take this socket's sends, shutdown(WR) and close (accepted TCP sockets).
 Errno InstallSocket(Instance& inst, int host_fd, uint8_t wasi_family, uint8_t wasi_type, bool nonblock,
-                    uint32_t* guest_fd);
+                    uint32_t* guest_fd, bool offloadable = false);
 
 // The WASI address family of a host address (UNSPEC for what WASI cannot name), and its port (host order).
 uint8_t AddrFamily(const struct sockaddr_storage& ss);

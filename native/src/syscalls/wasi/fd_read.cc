@@ -9,6 +9,8 @@ static Errno fd_read(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t iovs
   IoVecs iov;
   if (Errno r = iov.Read(inst.mem, iovs_p, iovs_len)) return r;
   if (!inst.mem.InBounds(nread_p, 4)) return err::FAULT;
+  if (e->offloadable)
+    if (Errno r = CheckOffloadError(*e, false)) return r;  // a background send failed on this connection
   uint64_t n;
   if (Errno r = ReadEntry(*e, iov, false, 0, &n, nullptr)) return r;
   return StoreU32(inst, nread_p, uint32_t(n));

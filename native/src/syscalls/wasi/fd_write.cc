@@ -9,6 +9,12 @@ static Errno fd_write(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t iov
   if (Errno r = iov.Read(inst.mem, iovs_p, iovs_len)) return r;
   if (!inst.mem.InBounds(nwritten_p, 4)) return err::FAULT;
   uint64_t n;
+  if (e->offloadable) {  // a socket the offload pool takes (sock_send's path)
+    if (Offload* off = inst.proc->offload()) {
+      Errno r;
+      if (off->Send(e, iov, false, &n, &r)) return r ? r : StoreU32(inst, nwritten_p, uint32_t(n));
+    }
+  }
   if (Errno r = WriteEntry(*e, iov, false, &n)) return r;
   return StoreU32(inst, nwritten_p, uint32_t(n));
 }

@@ -42,6 +42,7 @@ int HostPoll(std::vector<struct pollfd>& fds, uint64_t timeout_ns) {
 struct FdWatch {
   size_t sub;      // subscription index
   FdRef entry;     // held for the call: the host fd stays valid even if another thread closes the guest fd
+  bool offload = false;  // FD_WRITE on a socket whose offload queue is over its limit: waits on the pool's notify fd
 };
 
 }  // namespace
@@ -109,6 +110,14 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
         fire(i, err::SUCCESS, nbytes, 0);
         continue;
       }
+      Offload* off = e->offloadable ? inst.proc->offload() : nullptr;
+      if (off && s.tag == eventtype::FD_WRITE &&
+          (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kFull)) {
+        // Not writable for the guest until the pool drains its queue (the kernel may well say writable).
+        pfds.push_back({off->notify_fd(), POLLIN, 0});
+        watches.push_back({i, std::move(e), true});
+        continue;
+      }
       pfds.push_back({e->host_fd, short(s.tag == eventtype::FD_READ ? POLLIN : POLLOUT), 0});
       watches.push_back({i, std::move(e)});
     } else {
@@ -123,8 +132,16 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
       if (deadline <= now) fire(i, err::SUCCESS, 0, 0);
       else if (deadline < next) next = deadline;
     }
+    bool offload_waits = false;
+    for (const FdWatch& w : watches) {
+      if (!w.offload || fired[w.sub]) continue;
+      if (w.entry->offload_flags.load(std::memory_order_acquire) & offload_flag::kFull) offload_waits = true;
+      else fire(w.sub, err::SUCCESS, 0, 0);
+    }
     // Something already fired: still look at the fds once (without waiting) so every ready one is reported.
     uint64_t timeout = nfired > 0 ? 0 : next == UINT64_MAX ? UINT64_MAX : next - now;
+    // The notify fd is shared by the process's waiters: re-check now and then rather than trust one wake-up.
+    if (offload_waits && timeout > 10000000ull) timeout = 10000000ull;
     if (pfds.empty() && timeout == 0) break;
     if (pfds.empty() && timeout == UINT64_MAX) return err::INVAL;  // unreachable: nsubs > 0 and nothing to wait on
     int r = HostPoll(pfds, timeout);
@@ -136,6 +153,14 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
       short rev = pfds[k].revents;
       if (!rev) continue;
       const FdWatch& w = watches[k];
+      if (w.offload) {
+        char drain[64];
+        while (::read(pfds[k].fd, drain, sizeof drain) > 0) {
+        }
+        if (!(w.entry->offload_flags.load(std::memory_order_acquire) & offload_flag::kFull))
+          fire(w.sub, err::SUCCESS, 0, 0);
+        continue;
+      }
       const bool is_read = subs[w.sub].tag == eventtype::FD_READ;
       uint16_t flags = (rev & POLLHUP) ? eventrwflags::HANGUP : 0;
       if (is_read) {

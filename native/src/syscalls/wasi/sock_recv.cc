@@ -15,6 +15,8 @@ static Errno sock_recv(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t io
   IoVecs iov;
   if (Errno r = iov.Read(inst.mem, iovs_p, iovs_len)) return r;
   if (!inst.mem.InBounds(nread_p, 4) || !inst.mem.InBounds(roflags_p, 2)) return err::FAULT;
+  if (e->offloadable)
+    if (Errno r = CheckOffloadError(*e, false)) return r;  // a background send failed on this connection
   uint64_t n;
   bool truncated;
   if (Errno r = ReadEntry(*e, iov, dont_wait, msg_flags, &n, &truncated)) return r;

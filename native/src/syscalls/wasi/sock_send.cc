@@ -14,6 +14,12 @@ static Errno sock_send(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t io
   if (Errno r = iov.Read(inst.mem, iovs_p, iovs_len)) return r;
   if (!inst.mem.InBounds(nsent_p, 4)) return err::FAULT;
   uint64_t n;
+  if (e->offloadable) {
+    if (Offload* off = inst.proc->offload()) {
+      Errno r;
+      if (off->Send(e, iov, dont_wait, &n, &r)) return r ? r : StoreU32(inst, nsent_p, uint32_t(n));
+    }
+  }
   if (Errno r = WriteEntry(*e, iov, dont_wait, &n)) return r;
   return StoreU32(inst, nsent_p, uint32_t(n));
 }

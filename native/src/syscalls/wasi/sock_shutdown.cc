@@ -15,6 +15,14 @@ static Errno sock_shutdown(Instance& inst, uint32_t fd, uint32_t how) {
     case sdflags::RD | sdflags::WR: h = SHUT_RDWR; break;
     default: return err::INVAL;
   }
+  if (e->offloadable) {
+    if (Offload* off = inst.proc->offload()) {
+      if (Errno r = CheckOffloadError(*e, true)) return r;
+      // SHUT_WR goes behind the queued sends; SHUT_RD must take effect now, so it waits for the queue instead.
+      if (h == SHUT_WR && off->ShutdownWrite(e)) return err::SUCCESS;
+      off->WaitIdle(*e);
+    }
+  }
   if (shutdown(e->host_fd, h) < 0) return LastErrno();
   return err::SUCCESS;
 }
