@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "errno_map.h"
+#include "offload/offload.h"
 
 namespace wasmx {
 
@@ -179,7 +180,18 @@ Errno EpollSet::Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollE
   return result;
 }
 
-Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count) {
+Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count, Offload* off) {
+  if (off && off->shutdowns_queued() != 0) {
+    // A shutdown(WR) the guest made is still queued: its effect (HUP, no OUT) must be visible to this wait.
+    std::vector<FdPtr> waiting;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& kv : by_guest_)
+        if (kv.second.entry->offload_flags.load(std::memory_order_acquire) & offload_flag::kShutQueued)
+          waiting.push_back(kv.second.entry);
+    }
+    for (auto& e : waiting) off->WaitIdle(*e);
+  }
   using Clock = std::chrono::steady_clock;
   *count = 0;
   const int batch = max > uint32_t(Poller::kMaxBatch) ? Poller::kMaxBatch : int(max);

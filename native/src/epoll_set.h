@@ -29,6 +29,8 @@
 
 namespace wasmx {
 
+class Offload;  // offload/offload.h
+
 // epoll_ctl op encodings (§6.3.3): the witx's ADD is 0; wasix-libc passes Linux's ADD=1 / MOD=3.
 namespace epollop {
 constexpr uint32_t ADD = 0, UPSERT_1 = 1, DEL = 2, UPSERT_3 = 3;
@@ -47,7 +49,8 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
   Errno Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollEventImage* ev);
 
   // Waits up to timeout_ns (UINT64_MAX = forever) and fills out[0..max) (max >= 1). Timeout is success with 0.
-  Errno Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count);
+  // `off` (may be null): the process's offload pool, whose queued shutdowns of watched entries are waited for first.
+  Errno Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count, Offload* off = nullptr);
 
   // The guest closed the last fd of `e`: drop its registrations.
   void OnGuestClose(FdEntry& e) override;

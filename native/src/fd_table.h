@@ -41,6 +41,8 @@ constexpr uint32_t kFull = 1;         // the guest got AGAIN because this entry'
 constexpr uint32_t kBroken = 2;       // a background send failed: offload_error holds the host errno
 constexpr uint32_t kReported = 4;     // offload_error was returned to the guest once
 constexpr uint32_t kHostClosed = 8;   // the pool closed host_fd itself (io_uring close): the destructor must not
+constexpr uint32_t kShutWr = 16;      // the guest shut down writing (sends now fail with PIPE at once)
+constexpr uint32_t kShutQueued = 32;  // that shutdown is still queued (epoll/poll wait for it: HUP is visible)
 }  // namespace offload_flag
 
 struct FdEntry : std::enable_shared_from_this<FdEntry> {

@@ -75,6 +75,9 @@ class Offload {
   virtual int notify_fd() const = 0;
   // The queue limit of one entry (AGAIN for a non-blocking send above it).
   virtual uint64_t per_fd_limit() const = 0;
+  // Queued shutdowns not yet done: a guest polling its own socket must see their effect (HUP), so epoll_wait and
+  // poll_oneoff wait for the queues of entries with offload_flag::kShutQueued first.
+  virtual uint32_t shutdowns_queued() const = 0;
 };
 
 // The error a failed background op left on `e`, for the guest's next call (SUCCESS when none). The first call

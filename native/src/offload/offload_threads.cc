@@ -205,6 +205,7 @@ class Pool final : public Offload {
   OffloadMode mode() const override { return mode_; }
   int notify_fd() const override { return notify_rd_; }
   uint64_t per_fd_limit() const override { return per_fd_limit_; }
+  uint32_t shutdowns_queued() const override { return shutdowns_.load(std::memory_order_acquire); }
 
   Producer* GetProducer() {
     struct Cache {
@@ -283,16 +284,21 @@ class Pool final : public Offload {
       return true;
     }
     const uint64_t total = iov.total();
+    if (e.offload_flags.load(std::memory_order_relaxed) & offload_flag::kShutWr) {
+      *r = err::PIPE;  // as the kernel says right after shutdown(WR), even while that shutdown is queued
+      return true;
+    }
     if (total == 0) return false;
     if (!Start(nullptr)) return false;
+    const bool nonblock = dont_wait || e.nonblocking();
     Producer* p = GetProducer();
     Own(e, p);
-    const bool nonblock = dont_wait || e.nonblocking();
     uint64_t take;
     for (;;) {
       uint64_t queued = e.offload_bytes.load(std::memory_order_relaxed);
       uint64_t inflight = bytes_.load(std::memory_order_relaxed);
-      uint64_t room = queued < per_fd_limit_ ? per_fd_limit_ - queued : 0;
+      // The per-fd limit gives non-blocking sockets their AGAIN; blocking ones are bounded by the process cap.
+      uint64_t room = !nonblock ? UINT64_MAX : queued < per_fd_limit_ ? per_fd_limit_ - queued : 0;
       uint64_t proc_room = inflight < cfg_.max_bytes ? cfg_.max_bytes - inflight : 0;
       room = std::min(room, proc_room);
       p->Reclaim();
@@ -379,6 +385,8 @@ class Pool final : public Offload {
     nd->type = kShutdown;
     nd->entry = ref.shared();
     nd->len = nd->off = 0;
+    shutdowns_.fetch_add(1, std::memory_order_seq_cst);
+    e.offload_flags.fetch_or(offload_flag::kShutWr | offload_flag::kShutQueued, std::memory_order_seq_cst);
     Push(e, p, &nd, 1, 0);
     return true;
   }
@@ -476,6 +484,7 @@ class Pool final : public Offload {
   std::vector<std::unique_ptr<Producer>> producers_;
   std::atomic<uint64_t> producers_gen_{1};
   std::atomic<uint64_t> ops_{0}, bytes_{0};
+  std::atomic<uint32_t> shutdowns_{0};
   std::mutex idle_mu_;
   std::condition_variable idle_cv_;
   std::atomic<uint32_t> idle_waiters_{0};
@@ -490,6 +499,10 @@ void Worker::FinishNode(Node* n) {
   n->done = false;
   n->host_close = false;
   Producer* owner = n->owner;
+  if (n->type == kShutdown) {
+    keep->offload_flags.fetch_and(~offload_flag::kShutQueued, std::memory_order_seq_cst);
+    pool_->shutdowns_.fetch_sub(1, std::memory_order_seq_cst);
+  }
   pool_->NodeDone(*keep);
   owner->ret[index_].Push(n);  // never full: a producer has at most Ring::kCap nodes
   keep.reset();                // the last reference: the host fd closes here, on the pool thread

@@ -111,6 +111,8 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
         continue;
       }
       Offload* off = e->offloadable ? inst.proc->offload() : nullptr;
+      // A queued shutdown(WR) of this socket must be visible to the poll (HUP): let it happen first.
+      if (off && (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kShutQueued)) off->WaitIdle(*e);
       if (off && s.tag == eventtype::FD_WRITE &&
           (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kFull)) {
         // Not writable for the guest until the pool drains its queue (the kernel may well say writable).
