@@ -12,6 +12,8 @@
 
 namespace wasmx {
 
+napi_value CreateBenchExports(napi_env env);  // bench_noop.cc: baselines for bench/hostcall.js
+
 std::vector<ImportDef>& ImportRegistry() {
   static std::vector<ImportDef> defs;
   return defs;
@@ -216,6 +218,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"releaseProcess", nullptr, ReleaseProcessJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"importTable", nullptr, ImportTableJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"createInstance", nullptr, CreateInstanceJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bench", nullptr, nullptr, nullptr, nullptr, CreateBenchExports(env), napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
