@@ -1,5 +1,6 @@
 #include "fd_io.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -23,6 +24,25 @@ bool WaitReady(int fd, short events) {
   return r > 0;
 }
 
+// After EAGAIN on an fd the guest sees as blocking: true = now ready, retry; false = give up with what we have.
+// Socket host fds mirror the guest's NONBLOCK, so EAGAIN on a blocking host socket means its SO_RCVTIMEO /
+// SO_SNDTIMEO expired (the guest sees AGAIN, as on Linux). A host socket that is non-blocking behind the guest's
+// back (preopened from Node) waits here, honouring those timeouts.
+static bool WaitAfterAgain(FdEntry& e, short events) {
+  if (e.kind != FdKind::kSocket) return WaitReady(e.host_fd, events);
+  int fl = fcntl(e.host_fd, F_GETFL);
+  if (fl >= 0 && !(fl & O_NONBLOCK)) return false;
+  struct timeval tv = {};
+  socklen_t l = sizeof tv;
+  getsockopt(e.host_fd, SOL_SOCKET, events == POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &l);
+  int ms = (tv.tv_sec || tv.tv_usec) ? int(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000) : -1;
+  struct pollfd p = {e.host_fd, events, 0};
+  int r;
+  do r = poll(&p, 1, ms);
+  while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
 // Advances `iov` past `n` bytes.
 static void Consume(struct iovec*& v, int& cnt, size_t n) {
   while (cnt > 0 && n >= v->iov_len) {
@@ -37,6 +57,11 @@ static void Consume(struct iovec*& v, int& cnt, size_t n) {
 }
 
 Errno WriteEntry(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
+  return SendEntry(e, iov, dont_wait, nullptr, 0, written);
+}
+
+Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* to, socklen_t to_len,
+                uint64_t* written) {
   *written = 0;
   if (iov.total() == 0) return err::SUCCESS;
   const bool is_socket = e.kind == FdKind::kSocket;
@@ -48,6 +73,8 @@ Errno WriteEntry(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
     ssize_t n;
     if (is_socket) {
       struct msghdr m = {};
+      m.msg_name = const_cast<struct sockaddr*>(to);
+      m.msg_namelen = to ? to_len : 0;
       m.msg_iov = v;
       m.msg_iovlen = cnt;
       n = sendmsg(e.host_fd, &m, MSG_NOSIGNAL | (dont_wait ? MSG_DONTWAIT : 0));
@@ -65,17 +92,23 @@ Errno WriteEntry(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (guest_nonblock) break;
       // The host fd is non-blocking behind the guest's back (e.g. a stdio pipe shared with a Node parent).
-      if (WaitReady(e.host_fd, POLLOUT)) continue;
+      if (WaitAfterAgain(e, POLLOUT)) continue;
+      if (e.kind == FdKind::kSocket) break;  // send timeout: what was sent, or AGAIN
     }
     if (done > 0) break;  // report what was written; the error resurfaces on the next call
     return LastErrno();
   }
   *written = done;
-  if (done == 0 && guest_nonblock) return err::AGAIN;
+  if (done == 0 && (guest_nonblock || e.kind == FdKind::kSocket)) return err::AGAIN;
   return err::SUCCESS;
 }
 
 Errno ReadEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated) {
+  return RecvEntry(e, iov, dont_wait, msg_flags, nread, truncated, nullptr, nullptr);
+}
+
+Errno RecvEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated,
+                struct sockaddr_storage* from, socklen_t* from_len) {
   *nread = 0;
   if (truncated) *truncated = false;
   const bool is_socket = e.kind == FdKind::kSocket;
@@ -84,10 +117,13 @@ Errno ReadEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t
     ssize_t n;
     if (is_socket) {
       struct msghdr m = {};
+      m.msg_name = from;
+      m.msg_namelen = from ? sizeof *from : 0;
       m.msg_iov = iov.data();
       m.msg_iovlen = iov.count();
       n = recvmsg(e.host_fd, &m, msg_flags | (dont_wait ? MSG_DONTWAIT : 0));
       if (n >= 0 && truncated) *truncated = (m.msg_flags & MSG_TRUNC) != 0;
+      if (n >= 0 && from_len) *from_len = from ? m.msg_namelen : 0;
     } else {
       n = readv(e.host_fd, iov.data(), iov.count());
     }
@@ -96,7 +132,7 @@ Errno ReadEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t
       return err::SUCCESS;
     }
     if (errno == EINTR) continue;
-    if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock && WaitReady(e.host_fd, POLLIN)) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock && WaitAfterAgain(e, POLLIN)) continue;
     return LastErrno();
   }
 }

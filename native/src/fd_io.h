@@ -12,6 +12,12 @@ namespace wasmx {
 Errno WriteEntry(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written);
 // Reads into `iov`. EOF is success with 0. `msg_flags` are extra recvmsg flags for sockets (MSG_PEEK, ...).
 Errno ReadEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated);
+// Socket forms: `to` (may be null) is the destination for sendmsg; `from`/`from_len` (may be null) receive the
+// sender's address. *from_len is 0 when the kernel reported none (connected stream sockets).
+Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* to, socklen_t to_len,
+                uint64_t* written);
+Errno RecvEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated,
+                struct sockaddr_storage* from, socklen_t* from_len);
 // Blocks until host `fd` is ready for `events` (POLLIN/POLLOUT). Returns false on error.
 bool WaitReady(int fd, short events);
 

@@ -117,7 +117,9 @@ Errno ReadAddrPort(GuestMemory& mem, uint32_t ptr, struct sockaddr_storage* out,
       std::memcpy(&f0, b + 22, 2);
       std::memcpy(&s1, b + 24, 2);
       std::memcpy(&s0, b + 26, 2);
-      sin6->sin6_flowinfo = htonl((uint32_t(f1) << 16) | f0);
+      // libc splits the guest's raw sin6_flowinfo field (f1 = field >> 16). That field is network order in the guest's
+      // sockaddr_in6 as in ours, so the value passes through unconverted (an htonl here would byte-swap the label).
+      sin6->sin6_flowinfo = (uint32_t(f1) << 16) | f0;
       sin6->sin6_scope_id = (uint32_t(s1) << 16) | s0;
       *len = sizeof *sin6;
       return err::SUCCESS;
@@ -153,7 +155,7 @@ Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, s
       uint16_t port = ntohs(sin6->sin6_port);
       std::memcpy(b + 2, &port, 2);
       std::memcpy(b + 4, &sin6->sin6_addr, 16);
-      uint32_t flow = ntohl(sin6->sin6_flowinfo), scope = sin6->sin6_scope_id;
+      uint32_t flow = sin6->sin6_flowinfo, scope = sin6->sin6_scope_id;  // raw, as ReadAddrPort
       uint16_t f1 = flow >> 16, f0 = flow & 0xffff, s1 = scope >> 16, s0 = scope & 0xffff;
       std::memcpy(b + 20, &f1, 2);
       std::memcpy(b + 22, &f0, 2);

@@ -1,0 +1,205 @@
+#include "socket_util.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "errno_map.h"
+#include "wasi_serdes.h"
+
+namespace wasmx {
+
+Errno CheckNet(Instance& inst) {
+  if (inst.proc->net_allowed()) return err::SUCCESS;
+  inst.proc->HintNetDenied();
+  return err::ACCES;
+}
+
+Errno LookupSocket(Instance& inst, uint32_t fd, uint64_t needed, FdRef* out) {
+  FdRef e = inst.fds().Get(fd);
+  if (!e) return err::BADF;
+  if (e->kind != FdKind::kSocket) return err::NOTSOCK;
+  if ((e->rights_base & needed) != needed) return err::NOTCAPABLE;
+  *out = std::move(e);
+  return err::SUCCESS;
+}
+
+Errno PrepareHostSocket(int host_fd, bool nonblock) {
+#ifdef __APPLE__
+  if (fcntl(host_fd, F_SETFD, FD_CLOEXEC) < 0) return LastErrno();
+  int one = 1;
+  if (setsockopt(host_fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) < 0) return LastErrno();
+  if (nonblock) {
+    int fl = fcntl(host_fd, F_GETFL);
+    if (fl < 0 || fcntl(host_fd, F_SETFL, fl | O_NONBLOCK) < 0) return LastErrno();
+  }
+#else
+  (void)host_fd;
+  (void)nonblock;
+#endif
+  return err::SUCCESS;
+}
+
+Errno InstallSocket(Instance& inst, int host_fd, uint8_t wasi_family, uint8_t wasi_type, bool nonblock,
+                    uint32_t* guest_fd) {
+  auto e = std::make_shared<FdEntry>(host_fd, FdKind::kSocket,
+                                     wasi_type == socktype::DGRAM ? filetype::SOCKET_DGRAM : filetype::SOCKET_STREAM);
+  e->sock_family = wasi_family;
+  e->sock_type = wasi_type;
+  e->rights_base = kSocketRights;
+  e->rights_inheriting = 0;
+  if (nonblock) e->fdflags.store(fdflags::NONBLOCK);
+  return inst.fds().Insert(std::move(e), 0, guest_fd);  // on MFILE the entry's destructor closes host_fd
+}
+
+uint8_t AddrFamily(const struct sockaddr_storage& ss) {
+  switch (ss.ss_family) {
+    case AF_INET: return af::INET4;
+    case AF_INET6: return af::INET6;
+    case AF_UNIX: return af::UNIX;
+    default: return af::UNSPEC;
+  }
+}
+
+uint16_t AddrPort(const struct sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const struct sockaddr_in&>(ss).sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const struct sockaddr_in6&>(ss).sin6_port);
+  return 0;
+}
+
+uint8_t SocketFamily(const FdEntry& e) {
+  if (e.sock_family != af::UNSPEC) return e.sock_family;
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(e.host_fd, reinterpret_cast<struct sockaddr*>(&ss), &len) < 0) return af::UNSPEC;
+  return AddrFamily(ss);
+}
+
+bool FlagOption(uint8_t opt, uint8_t family, HostSockOpt* out) {
+  switch (opt) {
+    case sockopt::REUSE_PORT: *out = {SOL_SOCKET, SO_REUSEPORT}; return true;
+    case sockopt::REUSE_ADDR: *out = {SOL_SOCKET, SO_REUSEADDR}; return true;
+    case sockopt::NO_DELAY: *out = {IPPROTO_TCP, TCP_NODELAY}; return true;
+    case sockopt::DONT_ROUTE: *out = {SOL_SOCKET, SO_DONTROUTE}; return true;
+    case sockopt::ONLY_V6: *out = {IPPROTO_IPV6, IPV6_V6ONLY}; return family == af::INET6;
+    case sockopt::BROADCAST: *out = {SOL_SOCKET, SO_BROADCAST}; return true;
+    case sockopt::MULTICAST_LOOP_V6: *out = {IPPROTO_IPV6, IPV6_MULTICAST_LOOP}; return family == af::INET6;
+    case sockopt::LISTENING: *out = {SOL_SOCKET, SO_ACCEPTCONN}; return true;  // get only: the kernel refuses a set
+    case sockopt::KEEP_ALIVE: *out = {SOL_SOCKET, SO_KEEPALIVE}; return true;
+    case sockopt::OOB_INLINE: *out = {SOL_SOCKET, SO_OOBINLINE}; return true;
+    default: return false;  // MULTICAST_LOOP_V4 takes a u_char on macOS; PROMISCUOUS has no socket-level meaning
+  }
+}
+
+bool SizeOption(uint8_t opt, uint8_t family, HostSockOpt* out) {
+  switch (opt) {
+    case sockopt::RECV_BUF_SIZE: *out = {SOL_SOCKET, SO_RCVBUF}; return true;
+    case sockopt::SEND_BUF_SIZE: *out = {SOL_SOCKET, SO_SNDBUF}; return true;
+    case sockopt::TTL:
+      *out = family == af::INET6 ? HostSockOpt{IPPROTO_IPV6, IPV6_UNICAST_HOPS} : HostSockOpt{IPPROTO_IP, IP_TTL};
+      return true;
+#ifdef __linux__  // BSDs take a u_char for it
+    case sockopt::MULTICAST_TTL_V4: *out = {IPPROTO_IP, IP_MULTICAST_TTL}; return family == af::INET4;
+#endif
+    default: return false;
+  }
+}
+
+static uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+Errno PollHost(int fd, short events, uint64_t timeout_ns) {
+  const uint64_t deadline = timeout_ns ? MonotonicNs() + timeout_ns : 0;
+  for (;;) {
+    int ms = -1;
+    if (timeout_ns) {
+      uint64_t now = MonotonicNs();
+      if (now >= deadline) return err::TIMEDOUT;
+      uint64_t left = (deadline - now + 999999) / 1000000;  // round up: never spin with a 0 ms poll
+      ms = left > INT_MAX ? INT_MAX : int(left);
+    }
+    struct pollfd p = {fd, events, 0};
+    int r = poll(&p, 1, ms);
+    if (r > 0) return err::SUCCESS;  // ready, or POLLERR/POLLHUP: the next call reports the error
+    if (r == 0) continue;            // loop re-checks the deadline
+    if (errno != EINTR) return LastErrno();
+  }
+}
+
+Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, uint32_t addr_p, bool want_addr) {
+  FdRef e;
+  if (Errno r = LookupSocket(inst, fd, rights::SOCK_ACCEPT, &e)) return r;
+  if (flags & ~uint32_t(fdflags::ALL)) return err::INVAL;
+  // Check the outputs before accepting: a connection taken off the queue must not be lost to a FAULT.
+  if (!inst.mem.InBounds(fd_p, 4)) return err::FAULT;
+  if (want_addr && !inst.mem.InBounds(addr_p, kAddrPortSize)) return err::FAULT;
+
+  const bool guest_nonblock = e->nonblocking();
+  // The new socket is non-blocking if asked for or if the listener is (wasmer's inheritance rule; we follow it for
+  // compatibility with guests written against wasmer, ABI §9.2 — Linux would not inherit).
+  const bool new_nonblock = (flags & fdflags::NONBLOCK) || guest_nonblock;
+  const uint64_t timeout = e->accept_timeout_ns.load(std::memory_order_relaxed);
+
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int hfd;
+  for (;;) {
+    // A blocking guest with ACCEPT_TIMEOUT waits in poll; one without blocks in accept itself.
+    if (!guest_nonblock && timeout) {
+      if (Errno r = PollHost(e->host_fd, POLLIN, timeout)) return r;
+    }
+    len = sizeof ss;
+#ifdef __APPLE__
+    hfd = accept(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), &len);
+#else
+    hfd = accept4(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), &len,
+                  SOCK_CLOEXEC | (new_nonblock ? SOCK_NONBLOCK : 0));
+#endif
+    if (hfd >= 0) break;
+    if (errno == EINTR) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock) {
+      // The host listener is non-blocking behind the guest's back (e.g. a preopened socket from Node).
+      if (Errno r = PollHost(e->host_fd, POLLIN, timeout)) return r;
+      continue;
+    }
+    return LastErrno();
+  }
+  if (Errno r = PrepareHostSocket(hfd, new_nonblock)) {
+    ::close(hfd);
+    return r;
+  }
+  uint32_t newfd;
+  if (Errno r = InstallSocket(inst, hfd, SocketFamily(*e), socktype::STREAM, new_nonblock, &newfd)) return r;
+  if (want_addr) WriteAddrPort(inst.mem, addr_p, reinterpret_cast<struct sockaddr*>(&ss), len);
+  return inst.mem.Store<uint32_t>(fd_p, newfd) ? err::SUCCESS : err::FAULT;
+}
+
+Errno RecvFlags(uint32_t riflags, int* msg_flags, bool* dont_wait) {
+  if (riflags & ~uint32_t(riflags::PEEK | riflags::WAITALL | riflags::DATA_TRUNCATED | riflags::DONT_WAIT))
+    return err::INVAL;
+  *msg_flags = 0;
+  if (riflags & riflags::PEEK) *msg_flags |= MSG_PEEK;
+  if (riflags & riflags::WAITALL) *msg_flags |= MSG_WAITALL;
+  // DATA_TRUNCATED (libc sets it for MSG_TRUNC) is accepted and ignored: MSG_TRUNC would make the host return
+  // lengths larger than the guest's buffers (datagrams) or discard data (Linux TCP). roflags reports truncation.
+  *dont_wait = (riflags & riflags::DONT_WAIT) != 0;
+  return err::SUCCESS;
+}
+
+Errno SendFlags(uint32_t siflags, bool* dont_wait) {
+  if (siflags & ~uint32_t(siflags::DONT_WAIT)) return err::INVAL;
+  *dont_wait = (siflags & siflags::DONT_WAIT) != 0;
+  return err::SUCCESS;
+}
+
+}  // namespace wasmx

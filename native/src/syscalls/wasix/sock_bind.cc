@@ -1,0 +1,19 @@
+#include <sys/socket.h>
+
+#include "socket_util.h"
+#include "syscall.h"
+
+namespace wasmx {
+// Binds the host socket now, so ADDRINUSE & co. surface here (ABI §5.1). The address family must be the socket's.
+static Errno sock_bind(Instance& inst, uint32_t fd, uint32_t addr_p) {
+  FdRef e;
+  if (Errno r = LookupSocket(inst, fd, 0, &e)) return r;
+  struct sockaddr_storage ss;
+  socklen_t len;
+  if (Errno r = ReadAddrPort(inst.mem, addr_p, &ss, &len)) return r;
+  if (AddrFamily(ss) != SocketFamily(*e)) return err::INVAL;
+  if (bind(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), len) < 0) return LastErrno();
+  return err::SUCCESS;
+}
+WASMX_WASIX(sock_bind);
+}  // namespace wasmx
