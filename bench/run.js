@@ -183,6 +183,28 @@ async function waitReady(handle, timeoutMs) {
   }
 }
 
+// CPU accounting (Linux /proc; null elsewhere): the server's own CPU time per request is steadier than req/s on a
+// shared or saturated machine, where req/s also measures wrk and the neighbours.
+const CLK_TCK = 100; // USER_HZ: what /proc/<pid>/stat counts in on Linux
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime + stime, all threads
+  } catch {
+    return null;
+  }
+}
+function machineCpu() {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] || 0);
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -201,8 +223,16 @@ async function measureOnce(server, ctx, opts) {
     const url = `http://127.0.0.1:${port}/`;
     const wrkOpts = { threads: opts.threads, connections: opts.connections };
     if (opts.warmup > 0) await wrk.run(url, { ...wrkOpts, durationS: opts.warmup });
+    const cpu0 = processCpuMs(handle.child.pid);
+    const m0 = machineCpu();
     const r = await wrk.run(url, { ...wrkOpts, durationS: opts.duration });
+    const cpu1 = processCpuMs(handle.child.pid);
+    const m1 = machineCpu();
     if (handle.exited !== null) throw new Error(`${server.name} stopped during the measurement (${handle.exited})${handle.stderr ? `\n${handle.stderr.trim()}` : ''}`);
+    // Server CPU per response (µs), and how busy the whole machine was (1 = every CPU saturated).
+    r.serverCpuUsPerReq = cpu0 !== null && cpu1 !== null && r.requests > 0 ? ((cpu1 - cpu0) * 1000) / r.requests : null;
+    r.serverCpuCores = cpu0 !== null && cpu1 !== null && r.durationS > 0 ? (cpu1 - cpu0) / 1000 / r.durationS : null;
+    r.machineBusy = m0 && m1 && m1.total > m0.total ? 1 - (m1.idle - m0.idle) / (m1.total - m0.total) : null;
     return r;
   } finally {
     await stopServer(handle);
@@ -224,24 +254,29 @@ function summarize(server, runs) {
     errors: mid.errors,
     non2xx3xx: mid.non2xx3xx,
     unexpectedErrors: wrk.unexpectedErrors(mid),
-    rounds: runs.map((r) => ({ rps: r.rps, p50: r.latencyMs.p50, p99: r.latencyMs.p99, requests: r.requests, errors: r.errors })),
+    serverCpuUsPerReq: mid.serverCpuUsPerReq,
+    serverCpuCores: mid.serverCpuCores,
+    machineBusy: mid.machineBusy,
+    rounds: runs.map((r) => ({ rps: r.rps, p50: r.latencyMs.p50, p99: r.latencyMs.p99, requests: r.requests, errors: r.errors,
+      serverCpuUsPerReq: r.serverCpuUsPerReq, machineBusy: r.machineBusy })),
     wrk: mid.command,
     ratio: null,
+    cpuPerReqRatio: null,
   };
 }
 
 function fmtTable(results, opts) {
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-  const rows = [['server', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'errors', '']];
+  const rows = [['server', 'req/s', 'p50 ms', 'p99 ms', 'cpu us/req', 'ratio', 'errors', '']];
   for (const r of results) {
     let verdict = '';
     if (r.gated && r.ratio !== null && r.ratio < opts.minRatio) verdict = `REGRESSION: below ${opts.minRatio}`;
     if (r.unexpectedErrors > 0) verdict = [verdict, 'UNEXPECTED ERRORS'].filter(Boolean).join(', ');
-    rows.push([r.name, Math.round(r.rps).toString(), f(r.latencyMs.p50), f(r.latencyMs.p99),
+    rows.push([r.name, Math.round(r.rps).toString(), f(r.latencyMs.p50), f(r.latencyMs.p99), f(r.serverCpuUsPerReq ?? NaN, 1),
       r.ratio === null ? '-' : `${f(r.ratio)} x ${r.compareTo}`, String(r.unexpectedErrors), verdict]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  return rows.map((row) => row.map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ').trimEnd()).join('\n');
+  return rows.map((row) => row.map((cell, c) => (c === 0 || c >= 5 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ').trimEnd()).join('\n');
 }
 
 async function main() {
@@ -303,7 +338,11 @@ async function main() {
   for (const r of results) {
     if (!r.compareTo) continue;
     const base = byName.get(r.compareTo);
-    if (base) r.ratio = r.rps / base.rps;
+    if (base) {
+      r.ratio = r.rps / base.rps;
+      // >1 = this server spends more CPU per response than its baseline.
+      r.cpuPerReqRatio = r.serverCpuUsPerReq && base.serverCpuUsPerReq ? r.serverCpuUsPerReq / base.serverCpuUsPerReq : null;
+    }
     else if (r.gated) notes.push(`${r.name}: its baseline ${r.compareTo} was not run, so --min-ratio was not checked`);
   }
   const regressions = results.filter((r) => r.gated && r.ratio !== null && r.ratio < opts.minRatio);
@@ -329,6 +368,14 @@ async function main() {
     process.stdout.write(`${fmtTable(results, opts)}\n\n`);
     process.stdout.write(`wrk -t${opts.threads} -c${opts.connections} -d${opts.duration}s; load average ${loadBefore[0].toFixed(2)} -> ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs` +
       `${report.file ? `; saved ${report.file}` : ''}\n`);
+    const busy = results.map((r) => r.machineBusy).filter((b) => b !== null);
+    if (busy.length && Math.max(...busy) > 0.9) {
+      process.stdout.write(`note: the machine was ${Math.round(Math.max(...busy) * 100)}% busy during a measurement: req/s is then shared with wrk and ` +
+        'other processes; cpu us/req (server CPU per response) is the steadier comparison\n');
+    }
+    for (const r of results) {
+      if (r.cpuPerReqRatio) process.stdout.write(`${r.name}: ${r.cpuPerReqRatio.toFixed(2)} x ${r.compareTo}'s CPU time per response\n`);
+    }
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
   }
   for (const r of regressions) log(`FAIL: ${r.name} reached ${r.ratio.toFixed(2)} x ${r.compareTo} (${Math.round(r.rps)} vs ${Math.round(byName.get(r.compareTo).rps)} req/s), below --min-ratio ${opts.minRatio}`);

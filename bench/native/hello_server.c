@@ -1,6 +1,8 @@
 // The benchmark's baseline: the article's server loop in C, built natively with the system cc by bench/run.js.
-// One thread, blocking sockets: accept -> send the fixed response -> shutdown -> close, forever. The request is
-// never read (exactly like the guest server), so the response does not depend on what the client sends.
+// One thread, blocking sockets, forever: accept -> send the fixed response -> shutdown -> close. It makes the same
+// calls as examples/hello-server.wat, one for one, so that the comparison is of the runtimes and not of the loops:
+// backlog 1024, shutdown(SHUT_WR) so the FIN follows the response, then one non-blocking recv that drains the
+// request (closing with unread bytes would send RST instead of FIN; see the WAT's header), then close.
 //
 // Usage: hello_server PORT [HOST]   (HOST defaults to 127.0.0.1)
 #include <arpa/inet.h>
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
     perror("bind");
     return 1;
   }
-  if (listen(lfd, 128) < 0) {
+  if (listen(lfd, 1024) < 0) {
     perror("listen");
     return 1;
   }
@@ -56,8 +58,10 @@ int main(int argc, char** argv) {
       perror("accept");
       return 1;
     }
+    char drain[256];
     send(cfd, kResponse, sizeof kResponse - 1, 0);
-    shutdown(cfd, SHUT_RDWR);
+    shutdown(cfd, SHUT_WR);
+    recv(cfd, drain, sizeof drain, MSG_DONTWAIT);
     close(cfd);
   }
 }

@@ -15,4 +15,4 @@ net
     sock.on('error', () => {});
     sock.end(RESPONSE, () => sock.destroy());
   })
-  .listen({ port, host, backlog: 128 }, () => process.stderr.write(`listening on ${host}:${port}\n`));
+  .listen({ port, host, backlog: 1024 }, () => process.stderr.write(`listening on ${host}:${port}\n`));
