@@ -9,7 +9,8 @@
 // that file instead of build/Release) and ASAN_OPTIONS=detect_leaks=0 (Node does not free everything at exit, and
 // that is not ours to report).
 'use strict';
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const net = require('node:net');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -170,6 +171,59 @@ function check(name, args, { status = 0, stdout, stdoutMatch, input, stderrMatch
   } else console.log(`ok   ${name} (${ms} ms)`);
 }
 
+// The socket path: examples/hello-server.wat under the sanitizer build, a few hundred connections, some concurrent.
+async function checkServer() {
+  const name = 'hello-server.wat: 300 HTTP requests';
+  const example = path.join(ROOT, 'examples', 'hello-server.wat');
+  if (!fs.existsSync(example)) return console.log(`skip ${name} (no examples/hello-server.wat)`);
+  const t0 = Date.now();
+  const port = await new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+  const server = spawn(process.execPath, [CLI, 'run', '--net', '--env', `PORT=${port}`, example], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  server.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((r) => server.on('exit', (code, signal) => r(signal ?? `exit ${code}`)));
+  const get = () => new Promise((resolve, reject) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    let buf = '';
+    sock.setTimeout(10_000, () => sock.destroy(new Error('timeout')));
+    sock.on('connect', () => sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    sock.on('data', (d) => (buf += d));
+    sock.on('close', () => resolve(buf));
+    sock.on('error', (e) => (buf ? resolve(buf) : reject(e)));
+  });
+  const problems = [];
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) { // until it listens
+      try { await get(); break; } catch (e) {
+        if (server.exitCode !== null || Date.now() > deadline) throw new Error(`server not up: ${e.message}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const want = 'HTTP/1.1 200 OK\r\n\r\nHello, World!';
+    for (let i = 0; i < 100; i++) if ((await get()) !== want) { problems.push('wrong response (sequential)'); break; }
+    for (let batch = 0; batch < 4; batch++) {
+      const got = await Promise.all(Array.from({ length: 50 }, get));
+      if (got.some((g) => g !== want)) { problems.push('wrong response (50 concurrent)'); break; }
+    }
+  } catch (e) {
+    problems.push(e.message);
+  }
+  if (server.exitCode !== null || server.signalCode !== null) problems.push(`server exited: ${await exited}`);
+  server.kill('SIGKILL');
+  await exited;
+  if (SANITIZER_REPORT.test(stderr)) problems.push('sanitizer report');
+  const ms = Date.now() - t0;
+  if (problems.length) {
+    failures++;
+    console.log(`FAIL ${name} (${ms} ms): ${problems.join('; ')}`);
+    if (stderr) console.log(stderr.trim().split('\n').map((l) => `  | ${l}`).join('\n'));
+  } else console.log(`ok   ${name} (${ms} ms)`);
+}
+
 async function main() {
   const files = await compileModules();
   console.log(`asan-smoke: ${path.relative(ROOT, addon)} with LD_PRELOAD=${runtime}`);
@@ -182,6 +236,13 @@ async function main() {
     if (!/libasan|clang_rt\\.asan/.test(maps)) throw new Error('ASan runtime not mapped');
     if (!maps.includes(${JSON.stringify(addon)})) throw new Error('the addon mapped is not ${addon}');
     if (a.bench.noopArgs(1, 2) !== 0) throw new Error('bench hook');
+    // CMakeLists.txt globs the sources itself: it must build the same imports as binding.gyp.
+    const gyp = './build/Release/wasmx.node';
+    if (require('fs').existsSync(gyp)) {
+      const names = (t) => t.map((d) => d.module + '.' + d.name).sort().join(' ');
+      const mine = names(a.importTable()), theirs = names(require(gyp).importTable());
+      if (mine !== theirs) throw new Error('the cmake build and the node-gyp build import different functions:\\n' + mine + '\\n' + theirs);
+    }
     console.log('loaded');`], { stdout: 'loaded\n' });
 
   const cli = (...a) => [CLI, 'run', ...a];
@@ -205,6 +266,8 @@ async function main() {
       console.log('\\ndone');
     })().catch((e) => { console.error(e); process.exit(1); });`], { stdoutMatch: /done\n$/ });
   check('hostcall bench (short)', [path.join(ROOT, 'bench', 'hostcall.js'), '-n', '20000', '--rounds', '1', '--max-ns', '1e9'], { stdoutMatch: /native import/ });
+
+  await checkServer();
 
   console.log(`asan-smoke: ${failures ? `${failures} FAILED` : 'all passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(failures ? 1 : 0);
