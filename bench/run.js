@@ -23,19 +23,22 @@ const USAGE = `usage: npm run bench -- [options]     (or: node bench/run.js [opt
       --rounds N         measure every server N times, alternating servers; report the median (default 1)
       --only A,B         servers to run (default: ${ALL_SERVERS.filter((s) => s.default).map((s) => s.name).join(',')})
       --min-ratio R      fail when a gated server's req/s < R x its baseline's (default 0.85)
+      --max-cpu-ratio R  also fail when a gated server's CPU time per response > R x its baseline's (default: off;
+                         steadier than req/s when wrk or other processes, not the server, limit the rate)
       --json             print the results as JSON instead of the table
       --no-save          do not write bench/results/<timestamp>.json
       --list             list the servers and exit
   -h, --help
 
-Exit status: 0 ok; 1 a gated server is below --min-ratio or a server made unexpected errors; 2 the benchmark
+Exit status: 0 ok; 1 a gated server is below --min-ratio (or above --max-cpu-ratio) or a server made unexpected
+errors; 2 the benchmark
 could not run (bad option, missing wrk, a server that does not build or start).
 `;
 
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const o = { duration: 10, connections: 50, threads: 1, warmup: 2, rounds: 1, only: null, minRatio: 0.85, json: false, save: true, list: false };
+  const o = { duration: 10, connections: 50, threads: 1, warmup: 2, rounds: 1, only: null, minRatio: 0.85, maxCpuRatio: null, json: false, save: true, list: false };
   const num = (flag, v, { int = false, min = 0 } = {}) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new UsageError(`${flag} needs ${int ? 'an integer' : 'a number'} >= ${min}`);
@@ -53,6 +56,7 @@ function parseArgs(argv) {
       case '--warmup': o.warmup = num(a, val(), { int: true, min: 0 }); break;
       case '--rounds': o.rounds = num(a, val(), { int: true, min: 1 }); break;
       case '--min-ratio': o.minRatio = num(a, val()); break;
+      case '--max-cpu-ratio': o.maxCpuRatio = num(a, val()); break;
       case '--only': {
         const v = val();
         if (!v) throw new UsageError('--only needs a list of servers');
@@ -265,12 +269,15 @@ function summarize(server, runs) {
   };
 }
 
+const cpuRegressed = (r, opts) => r.gated && opts.maxCpuRatio !== null && r.cpuPerReqRatio !== null && r.cpuPerReqRatio > opts.maxCpuRatio;
+
 function fmtTable(results, opts) {
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   const rows = [['server', 'req/s', 'p50 ms', 'p99 ms', 'cpu us/req', 'ratio', 'errors', '']];
   for (const r of results) {
     let verdict = '';
     if (r.gated && r.ratio !== null && r.ratio < opts.minRatio) verdict = `REGRESSION: below ${opts.minRatio}`;
+    if (cpuRegressed(r, opts)) verdict = [verdict, `REGRESSION: CPU/response above ${opts.maxCpuRatio} x`].filter(Boolean).join(', ');
     if (r.unexpectedErrors > 0) verdict = [verdict, 'UNEXPECTED ERRORS'].filter(Boolean).join(', ');
     rows.push([r.name, Math.round(r.rps).toString(), f(r.latencyMs.p50), f(r.latencyMs.p99), f(r.serverCpuUsPerReq ?? NaN, 1),
       r.ratio === null ? '-' : `${f(r.ratio)} x ${r.compareTo}`, String(r.unexpectedErrors), verdict]);
@@ -345,15 +352,15 @@ async function main() {
     }
     else if (r.gated) notes.push(`${r.name}: its baseline ${r.compareTo} was not run, so --min-ratio was not checked`);
   }
-  const regressions = results.filter((r) => r.gated && r.ratio !== null && r.ratio < opts.minRatio);
+  const regressions = results.filter((r) => (r.gated && r.ratio !== null && r.ratio < opts.minRatio) || cpuRegressed(r, opts));
   const erring = results.filter((r) => r.unexpectedErrors > 0);
   const report = {
     date: new Date().toISOString(),
     pass: regressions.length === 0 && erring.length === 0,
-    options: { duration: opts.duration, connections: opts.connections, threads: opts.threads, warmup: opts.warmup, rounds: opts.rounds, minRatio: opts.minRatio },
+    options: { duration: opts.duration, connections: opts.connections, threads: opts.threads, warmup: opts.warmup, rounds: opts.rounds, minRatio: opts.minRatio, maxCpuRatio: opts.maxCpuRatio },
     host: { node: process.version, platform: `${os.type()} ${os.release()} ${os.arch()}`, cpu: os.cpus()[0]?.model, cpus: os.cpus().length, loadavgBefore: loadBefore, loadavgAfter: os.loadavg() },
     results,
-    regressions: regressions.map((r) => ({ name: r.name, ratio: r.ratio, baseline: r.compareTo, minRatio: opts.minRatio })),
+    regressions: regressions.map((r) => ({ name: r.name, ratio: r.ratio, cpuPerReqRatio: r.cpuPerReqRatio, baseline: r.compareTo, minRatio: opts.minRatio, maxCpuRatio: opts.maxCpuRatio })),
     notes,
   };
   if (opts.save) {
@@ -378,7 +385,10 @@ async function main() {
     }
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
   }
-  for (const r of regressions) log(`FAIL: ${r.name} reached ${r.ratio.toFixed(2)} x ${r.compareTo} (${Math.round(r.rps)} vs ${Math.round(byName.get(r.compareTo).rps)} req/s), below --min-ratio ${opts.minRatio}`);
+  for (const r of regressions) {
+    if (r.ratio < opts.minRatio) log(`FAIL: ${r.name} reached ${r.ratio.toFixed(2)} x ${r.compareTo} (${Math.round(r.rps)} vs ${Math.round(byName.get(r.compareTo).rps)} req/s), below --min-ratio ${opts.minRatio}`);
+    if (cpuRegressed(r, opts)) log(`FAIL: ${r.name} spent ${r.cpuPerReqRatio.toFixed(2)} x ${r.compareTo}'s CPU per response, above --max-cpu-ratio ${opts.maxCpuRatio}`);
+  }
   for (const r of erring) log(`FAIL: ${r.name} made ${r.unexpectedErrors} unexpected errors (wrk: ${JSON.stringify(r.errors)}, non-2xx/3xx ${r.non2xx3xx})`);
   return report.pass ? 0 : 1;
 }
