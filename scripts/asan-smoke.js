@@ -2,7 +2,9 @@
 // Runs a handful of guest modules on the AddressSanitizer + UBSan build of the addon (npm run build:asan), through
 // the CLI and the library API, and fails on any sanitizer report, wrong output or wrong exit status.
 //
-//   node scripts/asan-smoke.js [path/to/wasmx.node]      (default: $WASMX_ADDON, then build-asan/Release/wasmx.node)
+//   node scripts/asan-smoke.js [--with-tests] [path/to/wasmx.node]   (default: $WASMX_ADDON, then build-asan/Release/wasmx.node)
+//
+// --with-tests also runs the vitest suite with the sanitizer build (every CLI the tests spawn inherits the setup).
 //
 // Node itself is not instrumented, so the sanitizer runtime has to be loaded before anything else: each guest runs
 // in a `node` child with LD_PRELOAD=<the libasan the addon links to>, WASMX_ADDON=<the addon> (src/native.ts loads
@@ -24,7 +26,10 @@ function die(msg) {
   process.exit(1);
 }
 
-const addon = path.resolve(process.argv[2] || process.env.WASMX_ADDON || path.join(ROOT, 'build-asan', 'Release', 'wasmx.node'));
+const argv = process.argv.slice(2);
+const withTests = argv.includes('--with-tests');
+const addonArg = argv.find((a) => !a.startsWith('--'));
+const addon = path.resolve(addonArg || process.env.WASMX_ADDON || path.join(ROOT, 'build-asan', 'Release', 'wasmx.node'));
 if (!fs.existsSync(addon)) die(`${addon} does not exist (build it: npm run build:asan)`);
 if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) die('dist/ is missing (npm run build:ts)');
 
@@ -153,9 +158,9 @@ async function compileModules() {
 const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer|ASan runtime does not come first/;
 let failures = 0;
 
-function check(name, args, { status = 0, stdout, stdoutMatch, input, stderrMatch } = {}) {
+function check(name, args, { status = 0, stdout, stdoutMatch, input, stderrMatch, timeoutMs = 60_000 } = {}) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, input: input ?? '', encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, input: input ?? '', encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   const problems = [];
   if (r.error) problems.push(`could not run: ${r.error.message}`);
   if (SANITIZER_REPORT.test(r.stderr)) problems.push('sanitizer report');
@@ -268,6 +273,7 @@ async function main() {
   check('hostcall bench (short)', [path.join(ROOT, 'bench', 'hostcall.js'), '-n', '20000', '--rounds', '1', '--max-ns', '1e9'], { stdoutMatch: /native import/ });
 
   await checkServer();
+  if (withTests) check('vitest suite', [require.resolve('vitest/vitest.mjs', { paths: [ROOT] }), 'run'], { stdoutMatch: /Tests\s+\d+ passed/, timeoutMs: 600_000 });
 
   console.log(`asan-smoke: ${failures ? `${failures} FAILED` : 'all passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(failures ? 1 : 0);
