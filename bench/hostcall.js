@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Host-call overhead of a cheap import, in ns per call: a wasm loop of N calls to
 //   native    wasmx's own fd_fdstat_get(1, buf), linked through the library API (createGuestProcess, instantiate)
+//   fdflags   wasmx's wasix_32v1.fd_fdflags_get(1, buf) (where the addon has it): a lookup and a 2-byte store
 //   js        a JS function import doing comparable work (fd lookup, write a 24-byte fdstat with a DataView)
 //   napi      a raw N-API function that does nothing (addon.bench.noop)
 //   napi+args a raw N-API function that decodes two u32 and returns one, like an import trampoline (addon.bench.noopArgs)
@@ -90,6 +91,12 @@ async function setup() {
   cleanups.push(() => addon.releaseProcess(pid));
   const { instance: nativeInst } = wasmx.instantiate(loaded, pid, { strict: true });
   variants.push({ name: 'native', what: 'wasmx import fd_fdstat_get(1, buf)', calls: nativeInst.exports.calls });
+  if (addon.importTable().some((d) => d.module === 'wasix_32v1' && d.name === 'fd_fdflags_get' && d.signature === 'ii:i')) {
+    const f2 = path.join(tmp, 'fdflags.wasm');
+    fs.writeFileSync(f2, await wasmx.watToWasm(f2, moduleText('wasix_32v1', 'fd_fdflags_get')));
+    const { instance } = wasmx.instantiate(await wasmx.loadModule(f2), pid, { strict: true });
+    variants.push({ name: 'fdflags', what: 'wasmx import fd_fdflags_get(1, buf)', calls: instance.exports.calls });
+  }
 
   // (b)-(d) the same module body with a plain import object.
   const generic = new WebAssembly.Module(await wasmx.watToWasm('generic.wat', moduleText('bench', 'f')));
