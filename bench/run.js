@@ -138,6 +138,7 @@ async function stopServer(handle) {
 }
 
 process.on('exit', () => {
+  wrk.killAll();
   for (const h of live) if (h.exited === null) killTree(h.child, 'SIGKILL');
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -84,6 +84,13 @@ function available(bin = 'wrk') {
   return !r.error;
 }
 
+const running = new Set();
+
+/** Kills the wrk processes still running (the caller is exiting). */
+function killAll() {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /**
  * Runs wrk against `url`; resolves with the parsed report plus its raw text. Killed after durationS + 30 s.
  */
@@ -91,6 +98,7 @@ function run(url, { threads = 1, connections = 50, durationS = 10, timeoutS = 5,
   const args = [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, `--timeout`, `${timeoutS}s`, '--latency', url];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -101,6 +109,7 @@ function run(url, { threads = 1, connections = 50, durationS = 10, timeoutS = 5,
       reject(new Error(`cannot run ${bin}: ${e.message} (install it: node scripts/setup-test-deps.js)`));
     });
     child.on('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`${bin} ${args.join(' ')} failed (${signal ?? `exit ${code}`}): ${(err || out).trim()}`));
       try {
@@ -112,4 +121,4 @@ function run(url, { threads = 1, connections = 50, durationS = 10, timeoutS = 5,
   });
 }
 
-module.exports = { parse, run, available, unexpectedErrors, timeMs, metric, bytes };
+module.exports = { parse, run, killAll, available, unexpectedErrors, timeMs, metric, bytes };
