@@ -4,11 +4,16 @@ import path from 'node:path';
 import { TrapError, UsageError, WasmxError } from './errors';
 import { Preopen, RunOptions, callStart, createGuestProcess, instantiate } from './runner';
 import { loadModule } from './loader';
+import { createImportedMemory, planLinking } from './linker';
+import { native } from './native';
+import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
+import { ServeOptions, serve } from './serve';
 
 const HELP = `wasmx — run WASIX modules on Node.js, with the system calls in a C++ addon
 
 Usage:
   wasmx run [options] <module.wasm|module.wat> [args...]
+  wasmx serve [--threads N] [--tcplisten HOST:PORT]... [options] <module> [args...]
   wasmx --help | --version
 
 Run options:
@@ -19,12 +24,22 @@ Run options:
   --strict                refuse to start when the module imports functions wasmx does not provide
   --                      end of options; everything after the module goes to the guest anyway
 
+Serve options (N instances of the module sharing the port, supervised):
+  --threads N             number of instances (default: the number of cores)
+  --tcplisten HOST:PORT   open this listener once and preopen it in every instance (after --dir preopens)
+  --grace SECONDS         on SIGINT/SIGTERM, time given to in-flight connections (default 5)
+  --max-failures N        instance exits or traps per minute that stop the server (default 10)
+  Each instance sees WASMX_INSTANCE (0..N-1) and WASMX_INSTANCES in its environment; sockets the guests
+  bind get SO_REUSEPORT so they can all bind the same address.
+
 Exit status: the guest's exit code; 134 when the guest traps; 2 for usage, load or link errors.
 
 Examples:
   wasmx run hello.wasm
   wasmx run --dir ./public::/www --env PORT=8080 --net server.wasm --verbose
   wasmx run --net examples/hello-server.wat      # then: curl http://127.0.0.1:8080/
+  wasmx serve --threads 4 --net examples/hello-server.wat
+  wasmx serve --threads 2 --tcplisten 127.0.0.1:8080 accept-loop.wasm
 `;
 
 function version(): string {
@@ -34,7 +49,7 @@ function version(): string {
 export interface RunCommand {
   module: string;
   guestArgs: string[];
-  options: RunOptions;
+  options: ServeOptions;
 }
 
 function parsePreopen(spec: string, order: 'host-guest' | 'guest-host', flag: string): Preopen {
@@ -47,8 +62,22 @@ function parsePreopen(spec: string, order: 'host-guest' | 'guest-host', flag: st
   return { host: parts[0], guest: parts[1] ?? parts[0] };
 }
 
-/** Parses `run`'s arguments (after the word `run`). Options stop at the module path. */
-export function parseRunArgs(argv: string[]): RunCommand {
+function parseHostPort(spec: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(spec);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--tcplisten ${spec}: expected HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)`);
+  return { host: m[1], port };
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} ${v}: expected a positive integer`);
+  return n;
+}
+
+/** Parses `run`'s (or `serve`'s) arguments after the command word. Options stop at the module path. */
+export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): RunCommand {
+  const serveOpts: ServeOptions = {};
   const dirs: Preopen[] = [];
   const env: string[] = [];
   let net = false;
@@ -87,14 +116,33 @@ export function parseRunArgs(argv: string[]): RunCommand {
       case '--strict':
         strict = true;
         break;
+      case '--threads':
+        if (command !== 'serve') throw new UsageError(`--threads is a serve option (see wasmx --help)`);
+        serveOpts.instances = positiveInt(flag, arg());
+        break;
+      case '--tcplisten':
+        if (command !== 'serve') throw new UsageError(`--tcplisten is a serve option (see wasmx --help)`);
+        (serveOpts.tcpListen ??= []).push(parseHostPort(arg()));
+        break;
+      case '--grace': {
+        if (command !== 'serve') throw new UsageError(`--grace is a serve option (see wasmx --help)`);
+        const g = Number(arg());
+        if (!(g >= 0)) throw new UsageError(`--grace: expected seconds`);
+        serveOpts.graceSeconds = g;
+        break;
+      }
+      case '--max-failures':
+        if (command !== 'serve') throw new UsageError(`--max-failures is a serve option (see wasmx --help)`);
+        serveOpts.maxFailuresPerMinute = positiveInt(flag, arg());
+        break;
       default:
         throw new UsageError(`unknown option ${a} (see wasmx --help)`);
     }
   }
   const module = argv[i];
-  if (module === undefined) throw new UsageError('missing module (usage: wasmx run [options] <module> [args...])');
+  if (module === undefined) throw new UsageError(`missing module (usage: wasmx ${command} [options] <module> [args...])`);
   const guestArgs = argv.slice(i + 1);
-  return { module, guestArgs, options: { dirs, env, net, strict, args: [module, ...guestArgs] } };
+  return { module, guestArgs, options: { ...serveOpts, dirs, env, net, strict, args: [module, ...guestArgs] } };
 }
 
 function writeErr(line: string): void {
@@ -105,6 +153,22 @@ async function runCommand(argv: string[]): Promise<number> {
   const cmd = parseRunArgs(argv);
   const loaded = await loadModule(cmd.module);
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
+  const plan = planLinking(loaded.imports, cmd.options);
+  if (isThreaded(loaded) && plan.memoryImport?.shared) {
+    // Every guest thread on a pool worker; this thread dispatches spawns. When the guest is done, end the host
+    // at once: a worker may still be blocked in a guest syscall and would never join.
+    const outcome = await runThreadedProcess(createThreadPool(), loaded, processId, createImportedMemory(plan.memoryImport), cmd.options);
+    let code: number;
+    if (outcome.status === 'exit') code = outcome.code & 0xff;
+    else if (outcome.status === 'trap') {
+      writeErr(`wasmx: trap: ${outcome.message}`);
+      code = 134;
+    } else {
+      writeErr(`wasmx: error: ${outcome.message}`);
+      code = outcome.exitCode;
+    }
+    native().exitHost(code);
+  }
   const { instance } = instantiate(loaded, processId, cmd.options);
   return callStart(instance, cmd.module);
 }
@@ -119,11 +183,16 @@ export async function main(argv: string[]): Promise<void> {
     } else if (command === '--version' || command === '-V') {
       process.stdout.write(`wasmx ${version()}\n`);
       code = 0;
-    } else if (command === 'run') {
+    } else if (command === 'run' || command === 'serve') {
       if (rest[0] === '--help' || rest[0] === '-h') {
         process.stdout.write(HELP);
         code = 0;
-      } else code = await runCommand(rest);
+      } else if (command === 'run') code = await runCommand(rest);
+      else {
+        const cmd = parseRunArgs(rest, 'serve');
+        code = await serve(await loadModule(cmd.module), cmd.options);
+        native().exitHost(code); // workers may be blocked in guest syscalls: do not join them
+      }
     } else {
       throw new UsageError(`unknown command '${command}' (see wasmx --help)`);
     }

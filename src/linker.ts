@@ -77,7 +77,7 @@ function makeStub(id: string, type: FuncType, warn: (m: string) => void): (...ar
   const stub = (): unknown => {
     if (!warned.has(id)) {
       warned.add(id);
-      warn(`guest called ${id}, which wasmx does not implement; it returned ENOSYS`);
+      warn(`guest called ${id}, which wasmx does not implement; ${result === undefined ? 'the call did nothing' : 'it returned ENOSYS'}`);
     }
     return value;
   };

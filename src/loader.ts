@@ -33,7 +33,12 @@ export async function watToWasm(file: string, text: string | Uint8Array): Promis
   };
   let parsed;
   try {
-    parsed = wabt.parseWat(file, text, features);
+    // wabt copies a typed array's whole underlying ArrayBuffer (not just the view), and Node hands out small files
+    // as views into a shared pool: give it a buffer of its own, exactly the text. (Strings are copied as ASCII.)
+    const input = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    const own = new Uint8Array(input.length);
+    own.set(input);
+    parsed = wabt.parseWat(file, own, features);
     parsed.resolveNames();
     parsed.validate(features);
     return new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);
@@ -55,7 +60,8 @@ export async function loadModule(file: string): Promise<LoadedModule> {
   }
   if (!isBinary(bytes)) {
     if (file.endsWith('.wasm')) throw new LoadError(file, 'not a WebAssembly binary (bad magic number)');
-    bytes = await watToWasm(file, bytes);
+    // A copy: readFileSync gives small files a view into a shared pool, and wabt reads the whole ArrayBuffer.
+    bytes = await watToWasm(file, new Uint8Array(bytes));
   }
   let module: WebAssembly.Module;
   try {

@@ -21,6 +21,8 @@ export interface ProcessSpec {
   net: boolean;
   /** proc_exit ends the host process (CLI `run`) instead of throwing into JS. */
   exitEndsHost: boolean;
+  /** serve: TCP sockets the guest binds get SO_REUSEPORT. */
+  reusePort?: boolean;
 }
 
 export type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -30,8 +32,21 @@ export interface NativeAddon {
   releaseProcess(id: number): void;
   importTable(): NativeImportDef[];
   /** Returns the import object bound to a new instance of process `processId`, and a function that binds the
-   * instance's memory once it exists (an exported memory only exists after instantiation). */
-  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number): [ImportObject, (memory: WebAssembly.Memory) => void];
+   * instance's memory once it exists (an exported memory only exists after instantiation), and one that records the
+   * instance's exports (signal delivery to the export named by callback_signal). */
+  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number): [ImportObject, (memory: WebAssembly.Memory) => void, (exports: WebAssembly.Exports) => void];
+  /** Installs the function the addon calls (on this thread) when a guest thread spawns another. */
+  setThreadSpawner(processId: number, spawn: (tid: number, startArg: number) => void): void;
+  /** Records that a guest thread ended; returns how many of the process's threads are still alive. */
+  threadExited(processId: number, tid: number): number;
+  /** Ends the host process now (after draining offloaded work), without joining workers. */
+  exitHost(code: number): never;
+  /** Opens a listening TCP socket (serve --tcplisten); returns its host fd. */
+  listenTcp(host: string, port: number, backlog?: number): number;
+  /** Starts a serve instance's graceful shutdown: blocking accepts return what is queued, then fail. */
+  beginDrain(processId: number): void;
+  /** Connected sockets a process still has open. */
+  openConnections(processId: number): number;
   /** Baselines for bench/hostcall.js (native/src/bench_noop.cc). */
   bench: {
     /** Does nothing, returns undefined. */

@@ -5,6 +5,9 @@ import { LoadedModule, loadModule } from './loader';
 import { native } from './native';
 import { asTrap } from './trap';
 
+/** The main thread's TID (guest threads get 2, 3, ...; ABI §7.4). */
+export const MAIN_TID = 1;
+
 export interface Preopen {
   host: string;
   guest: string;
@@ -22,6 +25,8 @@ export interface RunOptions extends LinkOptions {
   socketFds?: number[];
   /** proc_exit terminates this Node process right away (the CLI's `run`). Default: false, run() returns the code. */
   exitEndsHost?: boolean;
+  /** TCP sockets the guest binds get SO_REUSEPORT (serve). */
+  reusePort?: boolean;
 }
 
 /** A guest process in the addon, released when the run ends. */
@@ -35,6 +40,7 @@ export function createGuestProcess(opts: RunOptions): number {
       socketFds: (opts.socketFds ?? []).map(String),
       net: opts.net ?? false,
       exitEndsHost: opts.exitEndsHost ?? false,
+      reusePort: opts.reusePort ?? false,
     });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);
@@ -46,11 +52,14 @@ export interface GuestInstance {
   memory: WebAssembly.Memory;
 }
 
+/** What instantiation needs of a loaded module (small enough to post to a worker: no bytes). */
+export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports'>;
+
 /** Instantiates `loaded` as thread `tid` of process `processId` (sharing `memory` when given). */
-export function instantiate(loaded: LoadedModule, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = 0): GuestInstance {
+export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = MAIN_TID): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
-  const [hostImports, bindMemory] = native().createInstance(processId, mem ?? null, tid);
+  const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid);
   const imports = linkImports(loaded.imports, plan, hostImports, mem, opts);
   let instance: WebAssembly.Instance;
   try {
@@ -64,6 +73,7 @@ export function instantiate(loaded: LoadedModule, processId: number, opts: LinkO
   const finalMemory = mem ?? (exported instanceof WebAssembly.Memory ? exported : undefined);
   if (!finalMemory) throw new WasmxError(`${loaded.file}: the module neither exports nor imports a memory`, 2);
   if (!mem) bindMemory(finalMemory);
+  bindExports(instance.exports);
   return { instance, memory: finalMemory };
 }
 

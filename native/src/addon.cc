@@ -12,6 +12,7 @@
 
 namespace wasmx {
 
+napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
 napi_value CreateBenchExports(napi_env env);  // bench_noop.cc: baselines for bench/hostcall.js
 
 std::vector<ImportDef>& ImportRegistry() {
@@ -23,10 +24,7 @@ void ExitGuest(Instance& inst, uint32_t code) {
   Process& p = *inst.proc;
   p.exit_code.store(int32_t(code));
   p.exiting.store(true);
-  if (p.exit_ends_host()) {
-    p.PrepareExit();
-    _exit(int(code & 0xff));
-  }
+  if (p.exit_ends_host()) ExitHost(int(code & 0xff));
   napi_env env = inst.env;
   napi_value msg, error, value;
   napi_create_string_utf8(env, "guest exited", NAPI_AUTO_LENGTH, &msg);
@@ -34,6 +32,21 @@ void ExitGuest(Instance& inst, uint32_t code) {
   napi_create_uint32(env, code, &value);
   napi_set_named_property(env, error, "wasmxExitCode", value);
   napi_throw(env, error);
+}
+
+void ExitThread(Instance& inst) {
+  napi_env env = inst.env;
+  napi_value msg, error, value;
+  napi_create_string_utf8(env, "guest thread exited", NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, nullptr, msg, &error);
+  napi_get_boolean(env, true, &value);
+  napi_set_named_property(env, error, "wasmxThreadExit", value);
+  napi_throw(env, error);
+}
+
+void ExitHost(int code) {
+  ForEachProcess([](Process& p) { p.PrepareExit(); });
+  _exit(code);
 }
 
 namespace {
@@ -102,6 +115,7 @@ napi_value CreateProcessJs(napi_env env, napi_callback_info info) {
   for (auto& s : sockets) po.preopened_sockets.push_back(std::stoi(s));
   po.net = GetBool(env, opts, "net");
   po.exit_ends_host = GetBool(env, opts, "exitEndsHost");
+  po.reuse_port = GetBool(env, opts, "reusePort");
   auto proc = CreateProcess();
   std::string error = proc->Init(po);
   if (!error.empty()) {
@@ -169,8 +183,23 @@ napi_value BindMemoryJs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// bindExports(exports): records the instance's exports (signal delivery calls the export named by callback_signal).
+napi_value BindExportsJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value exports;
+  void* data;
+  napi_get_cb_info(env, info, &argc, &exports, nullptr, &data);
+  auto* inst = static_cast<Instance*>(data);
+  if (argc < 1) return Throw(env, "bindExports: exports required");
+  if (inst->exports_ref) napi_delete_reference(env, inst->exports_ref);
+  inst->exports_ref = nullptr;
+  // Weak (count 0): a strong reference would keep the instance alive through its own imports' callback data.
+  if (napi_create_reference(env, exports, 0, &inst->exports_ref) != napi_ok) return Throw(env, "bindExports: not an object");
+  return nullptr;
+}
+
 // createInstance(processId, memory|null, tid) -> [{ wasi_snapshot_preview1: {...}, wasix_32v1: {...}, wasi: {...} },
-//                                                 bindMemory]
+//                                                 bindMemory, bindExports]
 napi_value CreateInstanceJs(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -206,10 +235,78 @@ napi_value CreateInstanceJs(napi_env env, napi_callback_info info) {
   napi_value bind, pair;
   napi_create_function(env, "bindMemory", NAPI_AUTO_LENGTH, BindMemoryJs, inst.get(), &bind);
   napi_add_finalizer(env, bind, new InstanceHolder{inst}, FinalizeHolder, nullptr, nullptr);
-  napi_create_array_with_length(env, 2, &pair);
+  napi_value bind_exports;
+  napi_create_function(env, "bindExports", NAPI_AUTO_LENGTH, BindExportsJs, inst.get(), &bind_exports);
+  napi_add_finalizer(env, bind_exports, new InstanceHolder{inst}, FinalizeHolder, nullptr, nullptr);
+  napi_create_array_with_length(env, 3, &pair);
   napi_set_element(env, pair, 0, result);
   napi_set_element(env, pair, 1, bind);
+  napi_set_element(env, pair, 2, bind_exports);
   return pair;
+}
+
+// setThreadSpawner(processId, (tid, startArg) => void)
+napi_value SetThreadSpawnerJs(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  uint32_t id = 0;
+  if (argc >= 1) napi_get_value_uint32(env, argv[0], &id);
+  auto proc = FindProcess(id);
+  if (!proc || argc < 2 || !proc->threads().SetSpawner(env, argv[1])) return Throw(env, "setThreadSpawner(processId, fn)");
+  return nullptr;
+}
+
+// threadExited(processId, tid) -> number of the process's threads still alive
+napi_value ThreadExitedJs(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  uint32_t id = 0, tid = 0;
+  if (argc >= 2) {
+    napi_get_value_uint32(env, argv[0], &id);
+    napi_get_value_uint32(env, argv[1], &tid);
+  }
+  auto proc = FindProcess(id);
+  napi_value result;
+  napi_create_uint32(env, proc ? uint32_t(proc->threads().Exited(tid)) : 0, &result);
+  return result;
+}
+
+// exitHost(code): ends the host process without running JS exit handlers or joining workers (a worker may be
+// blocked in a guest syscall), after draining each process's offloaded work.
+napi_value ExitHostJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  int32_t code = 0;
+  if (argc >= 1) napi_get_value_int32(env, arg, &code);
+  ExitHost(code);
+}
+
+Process* ProcessArg(napi_env env, napi_callback_info info, std::shared_ptr<Process>* keep) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  uint32_t id = 0;
+  if (argc >= 1) napi_get_value_uint32(env, arg, &id);
+  *keep = FindProcess(id);
+  return keep->get();
+}
+
+// beginDrain(processId): graceful shutdown of a serve instance (Process::BeginDrain).
+napi_value BeginDrainJs(napi_env env, napi_callback_info info) {
+  std::shared_ptr<Process> p;
+  if (ProcessArg(env, info, &p)) p->BeginDrain();
+  return nullptr;
+}
+
+// openConnections(processId) -> connected sockets the instance still has open.
+napi_value OpenConnectionsJs(napi_env env, napi_callback_info info) {
+  std::shared_ptr<Process> p;
+  napi_value result;
+  napi_create_uint32(env, ProcessArg(env, info, &p) ? uint32_t(p->OpenConnections()) : 0, &result);
+  return result;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
@@ -218,6 +315,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"releaseProcess", nullptr, ReleaseProcessJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"importTable", nullptr, ImportTableJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"createInstance", nullptr, CreateInstanceJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreadSpawner", nullptr, SetThreadSpawnerJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threadExited", nullptr, ThreadExitedJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"exitHost", nullptr, ExitHostJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"listenTcp", nullptr, ListenTcpJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"beginDrain", nullptr, BeginDrainJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"openConnections", nullptr, OpenConnectionsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bench", nullptr, nullptr, nullptr, nullptr, CreateBenchExports(env), napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

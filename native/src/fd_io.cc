@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "errno_map.h"
+#include "event_fd.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE is set on every socket instead
@@ -63,6 +64,7 @@ Errno WriteEntry(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
 Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* to, socklen_t to_len,
                 uint64_t* written) {
   *written = 0;
+  if (e.kind == FdKind::kEvent) return EventWrite(e, iov, dont_wait, written);  // 8-byte counter semantics
   if (iov.total() == 0) return err::SUCCESS;
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
@@ -111,6 +113,7 @@ Errno RecvEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t
                 struct sockaddr_storage* from, socklen_t* from_len) {
   *nread = 0;
   if (truncated) *truncated = false;
+  if (e.kind == FdKind::kEvent) return EventRead(e, iov, dont_wait, nread);  // 8-byte counter semantics
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
   for (;;) {

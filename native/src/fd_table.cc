@@ -10,8 +10,9 @@ FdEntry::~FdEntry() {
 }
 
 FdRef FdTable::Get(uint32_t fd) {
+  if (!shared_.load(std::memory_order_relaxed)) return FdRef::Borrow(fd < slots_.size() ? slots_[fd].get() : nullptr);
   std::lock_guard<std::mutex> lock(mu_);
-  return fd < slots_.size() ? slots_[fd] : nullptr;
+  return fd < slots_.size() ? FdRef(slots_[fd]) : FdRef();
 }
 
 Errno FdTable::Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
@@ -22,20 +23,62 @@ Errno FdTable::Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
   return err::SUCCESS;
 }
 
-FdRef FdTable::SetLocked(uint32_t fd, FdRef e) {
+FdPtr FdTable::SetLocked(uint32_t fd, FdPtr e) {
   if (fd >= slots_.size()) slots_.resize(fd + 1);
   if (e) e->guest_refs++;
-  FdRef old = std::move(slots_[fd]);
+  FdPtr old = std::move(slots_[fd]);
   slots_[fd] = std::move(e);
   if (old && --old->guest_refs == 0) return old;
   return nullptr;
 }
 
-static void RunCloseHook(const FdRef& e) {
-  if (e && e->on_guest_close) e->on_guest_close(*e);
+bool FdEntry::AddCloseListener(const std::shared_ptr<GuestCloseListener>& l) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  if (guest_closed_) return false;
+  bool present = false;
+  size_t out = 0;
+  for (size_t i = 0; i < listeners_.size(); i++) {  // prune listeners that no longer exist
+    auto sp = listeners_[i].lock();
+    if (!sp) continue;
+    if (sp.get() == l.get()) present = true;
+    if (out != i) listeners_[out] = std::move(listeners_[i]);  // never self-move: it empties a weak_ptr
+    out++;
+  }
+  listeners_.resize(out);
+  if (!present) listeners_.push_back(l);
+  return true;
 }
 
-Errno FdTable::Insert(FdRef entry, uint32_t min_fd, uint32_t* out_fd) {
+void FdEntry::RemoveCloseListener(const GuestCloseListener* l) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (size_t i = 0; i < listeners_.size(); i++) {
+    auto sp = listeners_[i].lock();
+    if (!sp || sp.get() == l) {
+      listeners_[i] = std::move(listeners_.back());
+      listeners_.pop_back();
+      i--;
+    }
+  }
+}
+
+void FdEntry::RunGuestCloseHooks() {
+  std::vector<std::weak_ptr<GuestCloseListener>> ls;
+  {
+    std::lock_guard<std::mutex> lock(listeners_mu_);
+    if (guest_closed_) return;
+    guest_closed_ = true;
+    ls.swap(listeners_);
+  }
+  if (on_guest_close) on_guest_close(*this);
+  for (auto& w : ls)
+    if (auto l = w.lock()) l->OnGuestClose(*this);
+}
+
+static void RunCloseHook(const FdPtr& e) {
+  if (e) e->RunGuestCloseHooks();
+}
+
+Errno FdTable::Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd) {
   std::lock_guard<std::mutex> lock(mu_);
   for (uint32_t fd = min_fd; fd < kMaxFds; fd++) {
     if (fd >= slots_.size() || !slots_[fd]) {
@@ -47,8 +90,23 @@ Errno FdTable::Insert(FdRef entry, uint32_t min_fd, uint32_t* out_fd) {
   return err::MFILE;
 }
 
-void FdTable::Place(uint32_t fd, FdRef entry) {
-  FdRef displaced;
+Errno FdTable::Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= slots_.size() || !slots_[fd]) return err::BADF;
+  for (uint32_t n = min_fd; n < kMaxFds; n++) {
+    if (n >= slots_.size() || !slots_[n]) {
+      FdPtr e = slots_[fd];
+      if (out_entry) *out_entry = e;
+      SetLocked(n, std::move(e));
+      *out_fd = n;
+      return err::SUCCESS;
+    }
+  }
+  return err::MFILE;
+}
+
+void FdTable::Place(uint32_t fd, FdPtr entry) {
+  FdPtr displaced;
   {
     std::lock_guard<std::mutex> lock(mu_);
     displaced = SetLocked(fd, std::move(entry));
@@ -56,10 +114,10 @@ void FdTable::Place(uint32_t fd, FdRef entry) {
   RunCloseHook(displaced);
 }
 
-FdRef FdTable::Remove(uint32_t fd, bool* last) {
+FdPtr FdTable::Remove(uint32_t fd, bool* last) {
   std::lock_guard<std::mutex> lock(mu_);
   if (fd >= slots_.size() || !slots_[fd]) return nullptr;
-  FdRef e = std::move(slots_[fd]);
+  FdPtr e = std::move(slots_[fd]);
   bool was_last = --e->guest_refs == 0;
   if (last) *last = was_last;
   while (!slots_.empty() && !slots_.back()) slots_.pop_back();
@@ -67,7 +125,7 @@ FdRef FdTable::Remove(uint32_t fd, bool* last) {
 }
 
 Errno FdTable::Renumber(uint32_t from, uint32_t to) {
-  FdRef displaced;
+  FdPtr displaced;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (from >= slots_.size() || !slots_[from]) return err::BADF;
@@ -80,8 +138,14 @@ Errno FdTable::Renumber(uint32_t from, uint32_t to) {
   return err::SUCCESS;
 }
 
+void FdTable::ForEach(const std::function<void(uint32_t, FdEntry&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (uint32_t fd = 0; fd < slots_.size(); fd++)
+    if (slots_[fd]) fn(fd, *slots_[fd]);
+}
+
 void FdTable::Clear() {
-  std::vector<FdRef> old;
+  std::vector<FdPtr> old;
   {
     std::lock_guard<std::mutex> lock(mu_);
     old.swap(slots_);
@@ -97,7 +161,7 @@ void FdTable::Clear() {
 
 Errno CloseGuestFd(FdTable& table, uint32_t fd) {
   bool last = false;
-  FdRef e = table.Remove(fd, &last);
+  FdPtr e = table.Remove(fd, &last);
   if (!e) return err::BADF;
   if (last) RunCloseHook(e);
   return err::SUCCESS;

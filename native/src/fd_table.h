@@ -16,9 +16,23 @@
 
 namespace wasmx {
 
+struct ReaddirState;  // fd_readdir's listing of a directory fd (syscalls/wasi/fd_readdir.cc)
+
 enum class FdKind : uint8_t { kStdio, kFile, kDirectory, kSocket, kPipe, kEvent, kEpoll, kOther };
 
-struct FdEntry {
+struct FdEntry;
+
+// Something that holds per-entry state keyed on an FdEntry (an epoll set's registrations) and must drop it when
+// the guest closes the entry's last fd. An entry may have several (one per epoll set it is in): see
+// FdEntry::AddCloseListener.
+class GuestCloseListener {
+ public:
+  virtual ~GuestCloseListener() = default;
+  // Runs at most once per (entry, listener) subscription, without any FdTable or FdEntry lock held.
+  virtual void OnGuestClose(FdEntry& e) = 0;
+};
+
+struct FdEntry : std::enable_shared_from_this<FdEntry> {
   FdEntry(int host_fd, FdKind kind, uint8_t filetype, bool close_host = true)
       : host_fd(host_fd), kind(kind), filetype(filetype), close_host(close_host) {}
   ~FdEntry();
@@ -50,12 +64,57 @@ struct FdEntry {
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
   uint32_t guest_refs = 0;
 
+  // Directories: the listing fd_readdir hands out by cookie (taken at cookie 0), guarded by readdir_mu.
+  std::mutex readdir_mu;
+  std::shared_ptr<ReaddirState> readdir;
+
   // Called (once) when the last guest fd referring to this entry is closed, before the host fd is released.
   // Used by epoll sets and the offload pool to drop registrations for this entry.
   std::function<void(FdEntry&)> on_guest_close;
+
+  // Subscribes `l` to this entry's last guest close (in addition to on_guest_close; any number of listeners,
+  // each held weakly, duplicates ignored). Returns false, without subscribing, when the last guest fd is already
+  // gone: the caller must then treat the entry as closed (BADF). Thread-safe.
+  bool AddCloseListener(const std::shared_ptr<GuestCloseListener>& l);
+  void RemoveCloseListener(const GuestCloseListener* l);
+  // Marks the entry guest-closed and runs on_guest_close and the listeners (once). Called by FdTable.
+  void RunGuestCloseHooks();
+
+ private:
+  std::mutex listeners_mu_;
+  bool guest_closed_ = false;  // guarded by listeners_mu_
+  std::vector<std::weak_ptr<GuestCloseListener>> listeners_;
 };
 
-using FdRef = std::shared_ptr<FdEntry>;
+using FdPtr = std::shared_ptr<FdEntry>;
+
+// An open fd entry held for the duration of a call. While the guest process has a single thread nothing can
+// close the entry under the call, so the handle is a plain pointer (no lock, no atomic refcount: this is the
+// syscall hot path). Once the process has several threads the table hands out owning references instead.
+class FdRef {
+ public:
+  FdRef() = default;
+  FdRef(std::nullptr_t) {}
+  FdRef(FdPtr p) : raw_(p.get()), owner_(std::move(p)) {}
+  static FdRef Borrow(FdEntry* e) {
+    FdRef r;
+    r.raw_ = e;
+    return r;
+  }
+  FdEntry* operator->() const { return raw_; }
+  FdEntry& operator*() const { return *raw_; }
+  explicit operator bool() const { return raw_ != nullptr; }
+  bool operator==(std::nullptr_t) const { return raw_ == nullptr; }
+  bool operator!=(std::nullptr_t) const { return raw_ != nullptr; }
+  FdEntry* get() const { return raw_; }
+  // An owning pointer (to keep the entry beyond the call, or to install it under another number).
+  FdPtr shared() const { return owner_ ? owner_ : raw_ ? raw_->shared_from_this() : nullptr; }
+  operator FdPtr() const { return shared(); }
+
+ private:
+  FdEntry* raw_ = nullptr;
+  FdPtr owner_;
+};
 
 class FdTable {
  public:
@@ -66,22 +125,31 @@ class FdTable {
   // Looks up `fd` and checks the rights `needed`: BADF when not open, NOTCAPABLE when a right is missing.
   Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
   // Installs `entry` at the lowest free number >= min_fd. Returns MFILE when full.
-  Errno Insert(FdRef entry, uint32_t min_fd, uint32_t* out_fd);
+  Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd);
+  // fd_dup / F_DUPFD: `fd`'s entry also at the lowest free number >= min_fd, atomically with respect to closes
+  // (a concurrent fd_close of `fd` cannot run the entry's close hooks and then see it reinstalled). BADF when
+  // `fd` is not open, MFILE when full; *out_entry (optional) receives the shared entry.
+  Errno Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry = nullptr);
   // Installs `entry` exactly at `fd` (used for stdio and preopens at startup). Replaces what was there.
-  void Place(uint32_t fd, FdRef entry);
+  void Place(uint32_t fd, FdPtr entry);
   // Removes `fd` and returns its entry (null when not open); *last is set when no other guest fd refers to it.
-  FdRef Remove(uint32_t fd, bool* last = nullptr);
+  FdPtr Remove(uint32_t fd, bool* last = nullptr);
   // POSIX dup2 semantics (§10.13): `to` becomes a second reference to `from`'s entry; `from` stays open.
   Errno Renumber(uint32_t from, uint32_t to);
   // Closes every fd (process teardown).
   void Clear();
+  // Calls fn for each open fd (under the table lock: fn must not call back into the table).
+  void ForEach(const std::function<void(uint32_t fd, FdEntry& e)>& fn);
+  // Called before a second thread can touch the table: from then on lookups lock and own references.
+  void MarkShared() { shared_.store(true); }
 
  private:
   // Stores `e` at `fd` (lock held), keeping guest_refs right; returns the displaced entry if its last ref went.
-  FdRef SetLocked(uint32_t fd, FdRef e);
+  FdPtr SetLocked(uint32_t fd, FdPtr e);
 
+  std::atomic<bool> shared_{false};
   std::mutex mu_;
-  std::vector<FdRef> slots_;
+  std::vector<FdPtr> slots_;
 };
 
 // Removes guest `fd` from `table` and, if it was the last guest fd for the entry, runs its on_guest_close hook.

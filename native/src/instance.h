@@ -23,5 +23,9 @@ struct Instance {
 // Ends the guest: with exit_ends_host the host process exits with `code` after the process's exit hooks; otherwise
 // a WasmxExit exception is thrown into JS to unwind the guest. Callers return right after.
 void ExitGuest(Instance& inst, uint32_t code);
+// Ends the calling guest thread only (thread_exit): unwinds it with a WasmxThreadExit exception.
+void ExitThread(Instance& inst);
+// Ends the host process now with `code`, after every process's exit hooks (drains offloaded work).
+[[noreturn]] void ExitHost(int code);
 
 }  // namespace wasmx

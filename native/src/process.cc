@@ -1,6 +1,7 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,10 +11,37 @@
 
 namespace wasmx {
 
-Process::~Process() { fds_.Clear(); }
+Process::~Process() {
+  fds_.Clear();
+  for (int fd : wake_pipe_)
+    if (fd >= 0) ::close(fd);
+}
+
+void Process::BeginDrain() {
+  if (draining_.exchange(true)) return;
+  char b = 1;
+  ssize_t r = ::write(wake_pipe_[1], &b, 1);  // never read: the pipe stays readable, waking every poller
+  (void)r;
+}
+
+size_t Process::OpenConnections() {
+  size_t n = 0;
+  fds_.ForEach([&](uint32_t, FdEntry& e) {
+    if (e.kind != FdKind::kSocket) return;
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(e.host_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening) return;
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    if (getpeername(e.host_fd, reinterpret_cast<struct sockaddr*>(&peer), &plen) == 0) n++;
+  });
+  return n;
+}
 
 std::string Process::Init(const ProcessOptions& opts) {
   opts_ = opts;
+  if (::pipe(wake_pipe_) != 0) return std::string("pipe: ") + std::strerror(errno);
+  for (int fd : wake_pipe_) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   // Stdio: guest 0..2 are the host's 0..2. Closing them in the guest never closes the host's.
   static const uint64_t kStdin = rights::FD_READ | rights::POLL_FD_READWRITE | rights::FD_FDSTAT_SET_FLAGS |
                                  rights::FD_FILESTAT_GET;
@@ -96,6 +124,15 @@ std::shared_ptr<Process> FindProcess(uint32_t id) {
   std::lock_guard<std::mutex> lock(g_registry_mu);
   auto it = g_registry.find(id);
   return it == g_registry.end() ? nullptr : it->second;
+}
+
+void ForEachProcess(void (*fn)(Process&)) {
+  std::vector<std::shared_ptr<Process>> all;
+  {
+    std::lock_guard<std::mutex> lock(g_registry_mu);
+    for (auto& kv : g_registry) all.push_back(kv.second);
+  }
+  for (auto& p : all) fn(*p);
 }
 
 void ReleaseProcess(uint32_t id) {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "fd_table.h"
+#include "guest_threads.h"
+#include "futex_table.h"
 
 namespace wasmx {
 
@@ -25,6 +27,8 @@ struct ProcessOptions {
   // When true, proc_exit ends the host process (wasmx run). When false, it unwinds the guest with a
   // WasmxExit exception the embedder catches (library API, serve instances).
   bool exit_ends_host = false;
+  // serve: every TCP socket the guest binds gets SO_REUSEPORT, so all instances can bind the same address.
+  bool reuse_port = false;
 };
 
 class Process {
@@ -36,8 +40,10 @@ class Process {
 
   uint32_t id() const { return id_; }
   FdTable& fds() { return fds_; }
+  FutexTable& futexes() { return futexes_; }
   const std::vector<std::string>& args() const { return opts_.args; }
   const std::vector<std::string>& env() const { return opts_.env; }
+  const std::vector<ProcessOptions::Preopen>& preopens() const { return opts_.preopens; }
   bool net_allowed() const { return opts_.net; }
   bool exit_ends_host() const { return opts_.exit_ends_host; }
 
@@ -48,9 +54,23 @@ class Process {
   void SetSignalCallback(std::string name);
   std::string signal_callback();
 
+  // The guest's threads (TIDs, spawner, join).
+  GuestThreads& threads() { return threads_; }
+
   // Set once when the guest asks to exit; later calls from other threads see it.
   std::atomic<bool> exiting{false};
   std::atomic<int32_t> exit_code{0};
+
+  bool reuse_port() const { return opts_.reuse_port; }
+
+  // Graceful shutdown (serve): from now on blocking accepts return what is queued, then fail with SHUTDOWN
+  // instead of waiting. Wakes every call blocked in WaitReadyOrWoken.
+  void BeginDrain();
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  // A host fd that becomes readable once the process drains or exits (blocking calls poll it with their fd).
+  int wake_fd() const { return wake_pipe_[0]; }
+  // Connected (non-listening) sockets in the fd table.
+  size_t OpenConnections();
 
   // Cleanup before the host process ends or the guest is torn down (flush offloaded work, etc).
   void PrepareExit();
@@ -63,7 +83,11 @@ class Process {
   const uint32_t id_;
   ProcessOptions opts_;
   FdTable fds_;
+  GuestThreads threads_;
+  FutexTable futexes_;
   std::atomic<bool> net_hint_printed_{false};
+  std::atomic<bool> draining_{false};
+  int wake_pipe_[2] = {-1, -1};
   std::mutex mu_;
   std::string signal_callback_;
   std::string cwd_ = "/";
@@ -73,5 +97,7 @@ class Process {
 std::shared_ptr<Process> CreateProcess();
 std::shared_ptr<Process> FindProcess(uint32_t id);
 void ReleaseProcess(uint32_t id);
+// Runs `fn` on every live process (exit hooks).
+void ForEachProcess(void (*fn)(Process&));
 
 }  // namespace wasmx

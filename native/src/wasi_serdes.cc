@@ -177,4 +177,52 @@ Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, s
   return mem.Write(ptr, b, sizeof b) ? err::SUCCESS : err::FAULT;
 }
 
+// --- poll ---
+void DecodeSubscription(const uint8_t* b, Subscription* out) {
+  std::memcpy(&out->userdata, b + 0, 8);
+  out->tag = b[8];
+  std::memcpy(&out->clock_id, b + 16, 4);
+  std::memcpy(&out->timeout, b + 24, 8);
+  std::memcpy(&out->precision, b + 32, 8);
+  std::memcpy(&out->flags, b + 40, 2);
+  std::memcpy(&out->fd, b + 16, 4);
+}
+
+void EncodeEvent(const PollEvent& ev, uint8_t* out) {
+  std::memset(out, 0, kEventSize);
+  std::memcpy(out + 0, &ev.userdata, 8);
+  std::memcpy(out + 8, &ev.error, 2);
+  out[10] = ev.type;
+  std::memcpy(out + 16, &ev.nbytes, 8);
+  std::memcpy(out + 24, &ev.flags, 2);
+}
+
+// --- epoll ---
+Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out) {
+  if (!mem.InBounds(ptr, kEpollEventSize)) return err::FAULT;
+  const uint8_t* b = mem.At(ptr);
+  std::memcpy(&out->events, b, 4);  // read once: another guest thread may be rewriting the struct
+  std::memcpy(out->data, b + 8, 24);
+  return err::SUCCESS;
+}
+
+Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* evs, uint32_t n) {
+  if (!mem.InBounds(ptr, uint64_t(n) * kEpollEventSize)) return err::FAULT;
+  uint8_t* b = mem.At(ptr);
+  for (uint32_t i = 0; i < n; i++, b += kEpollEventSize) {
+    std::memcpy(b, &evs[i].events, 4);
+    std::memset(b + 4, 0, 4);
+    std::memcpy(b + 8, evs[i].data, 24);
+  }
+  return err::SUCCESS;
+}
+
+// --- filesystem ---
+void EncodeDirent(uint8_t out[kDirentSize], uint64_t next, uint64_t ino, uint32_t namlen, uint8_t type) {
+  std::memset(out, 0, kDirentSize);
+  std::memcpy(out + 0, &next, 8);
+  std::memcpy(out + 8, &ino, 8);
+  std::memcpy(out + 16, &namlen, 4);
+  out[20] = type;
+}
 }  // namespace wasmx

@@ -56,4 +56,46 @@ Errno WriteAddrPort(GuestMemory& mem, uint32_t ptr, const struct sockaddr* sa, s
 // Nanoseconds <-> timespec helpers.
 uint64_t TimespecToNs(const struct timespec& ts);
 
+// --- poll ---
+// subscription (48 B) and event (32 B), ABI §4.2.
+constexpr uint32_t kSubscriptionSize = 48;
+constexpr uint32_t kEventSize = 32;
+struct Subscription {
+  uint64_t userdata;
+  uint8_t tag;          // eventtype
+  uint32_t clock_id;    // clock: @16
+  uint64_t timeout;     // clock: @24, ns
+  uint64_t precision;   // clock: @32
+  uint16_t flags;       // clock: @40, subclockflags
+  uint32_t fd;          // fd_read / fd_write: @16
+};
+// Decodes one subscription from 48 bytes already copied out of guest memory.
+void DecodeSubscription(const uint8_t* b, Subscription* out);
+struct PollEvent {
+  uint64_t userdata;
+  Errno error;
+  uint8_t type;
+  uint64_t nbytes;   // fd_read / fd_write only
+  uint16_t flags;    // eventrwflags
+};
+// Encodes one event into 32 bytes (padding zeroed).
+void EncodeEvent(const PollEvent& ev, uint8_t* out);
+// --- epoll ---
+// epoll_event_t (32 bytes, align 8, §6.3.1): events u32 @0, pad @4, the data union @8..31 (ptr u32 @8, fd i32 @12,
+// data1 u32 @16, pad, data2 u64 @24). The host treats bytes 8..31 as opaque and echoes them verbatim.
+constexpr uint32_t kEpollEventSize = 32;
+struct EpollEventImage {
+  uint32_t events;
+  uint8_t data[24];
+};
+// Guest -> host. FAULT when out of range.
+Errno ReadEpollEvent(GuestMemory& mem, uint32_t ptr, EpollEventImage* out);
+// Host -> guest: `n` consecutive 32-byte events (padding zeroed). FAULT when out of range.
+Errno WriteEpollEvents(GuestMemory& mem, uint32_t ptr, const EpollEventImage* evs, uint32_t n);
+
+// --- filesystem ---
+// dirent (24 bytes; the name's bytes follow it, no NUL): d_next u64 @0, d_ino u64 @8, d_namlen u32 @16,
+// d_type u8 @20 (+3 pad). Encoded into a host buffer because fd_readdir may copy only part of it.
+constexpr uint32_t kDirentSize = 24;
+void EncodeDirent(uint8_t out[kDirentSize], uint64_t next, uint64_t ino, uint32_t namlen, uint8_t type);
 }  // namespace wasmx

@@ -1,9 +1,12 @@
-// Linux backend of the Poller interface: a host epoll instance.
+// Linux backend of the Poller interface: a host epoll instance. The pollbits map 1:1 onto EPOLL* flags; the
+// kernel does level/edge triggering, ONESHOT disarming (re-armed by EPOLL_CTL_MOD) and EXCLUSIVE wake-ups.
+#ifdef __linux__
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <vector>
 
 #include "poller.h"
 
@@ -18,6 +21,7 @@ uint32_t ToHost(uint32_t b) {
   if (b & pollbits::PRI) h |= EPOLLPRI;
   if (b & pollbits::ET) h |= EPOLLET;
   if (b & pollbits::ONESHOT) h |= EPOLLONESHOT;
+  if (b & pollbits::EXCLUSIVE) h |= EPOLLEXCLUSIVE;
   return h;
 }
 
@@ -32,25 +36,40 @@ uint32_t FromHost(uint32_t h) {
   return b;
 }
 
+// Rounds up, so that a wait never ends before the guest's timeout.
+int TimeoutMs(uint64_t timeout_ns) {
+  if (timeout_ns == UINT64_MAX) return -1;
+  uint64_t ms = timeout_ns / 1000000 + (timeout_ns % 1000000 != 0);
+  return ms >= uint64_t(INT_MAX) ? INT_MAX : int(ms);
+}
+
 class EpollPoller final : public Poller {
  public:
   explicit EpollPoller(int epfd) : epfd_(epfd) {}
   ~EpollPoller() override { close(epfd_); }
-  int Set(int fd, uint32_t events, bool is_new) override {
+  int Set(int fd, uint32_t events, bool is_new, uint32_t token) override {
     struct epoll_event ev = {};
     ev.events = ToHost(events);
-    ev.data.fd = fd;
+    ev.data.u64 = uint64_t(token) << 32 | uint32_t(fd);  // epoll reports data only: carry both
     return epoll_ctl(epfd_, is_new ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
   }
   int Remove(int fd) override { return epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
   int Wait(PollerEvent* out, int max, uint64_t timeout_ns) override {
-    struct epoll_event evs[64];
-    if (max > 64) max = 64;
-    int ms = timeout_ns == UINT64_MAX ? -1
-             : timeout_ns / 1000000 >= INT_MAX ? INT_MAX
-                                                : int((timeout_ns + 999999) / 1000000);
-    int n = epoll_wait(epfd_, evs, max, ms);
-    for (int i = 0; i < n; i++) out[i] = {evs[i].data.fd, FromHost(evs[i].events)};
+    if (max <= 0) {
+      errno = EINVAL;
+      return -1;
+    }
+    if (max > kMaxBatch) max = kMaxBatch;
+    struct epoll_event small[64];
+    std::vector<struct epoll_event> big;
+    struct epoll_event* evs = small;
+    if (max > 64) {
+      big.resize(size_t(max));
+      evs = big.data();
+    }
+    int n = epoll_wait(epfd_, evs, max, TimeoutMs(timeout_ns));
+    for (int i = 0; i < n; i++)
+      out[i] = {int(uint32_t(evs[i].data.u64)), FromHost(evs[i].events), uint32_t(evs[i].data.u64 >> 32)};
     return n;
   }
   int fd() const override { return epfd_; }
@@ -67,3 +86,4 @@ Poller* Poller::Create() {
 }
 
 }  // namespace wasmx
+#endif  // __linux__

@@ -1,0 +1,91 @@
+#include "guest_threads.h"
+
+#include "fd_table.h"
+
+namespace wasmx {
+
+namespace {
+struct SpawnRequest {
+  GuestThreads* threads;
+  uint32_t tid;
+  uint32_t start_arg;
+};
+
+// Runs on the coordinating JS thread.
+void CallSpawner(napi_env env, napi_value fn, void*, void* data) {
+  auto* req = static_cast<SpawnRequest*>(data);
+  if (env != nullptr && fn != nullptr) {
+    napi_value argv[2], global, result;
+    napi_create_uint32(env, req->tid, &argv[0]);
+    napi_create_uint32(env, req->start_arg, &argv[1]);
+    napi_get_global(env, &global);
+    if (napi_call_function(env, global, fn, 2, argv, &result) != napi_ok) req->threads->Exited(req->tid);
+  } else {
+    req->threads->Exited(req->tid);  // the spawner is gone (process tearing down): the thread never runs
+  }
+  delete req;
+}
+}  // namespace
+
+GuestThreads::GuestThreads() { live_.insert(kMainTid); }
+
+GuestThreads::~GuestThreads() {
+  if (spawner_) napi_release_threadsafe_function(spawner_, napi_tsfn_abort);
+}
+
+bool GuestThreads::SetSpawner(napi_env env, napi_value fn) {
+  napi_value name;
+  napi_create_string_utf8(env, "wasmx.thread-spawn", NAPI_AUTO_LENGTH, &name);
+  napi_threadsafe_function tsfn;
+  if (napi_create_threadsafe_function(env, fn, nullptr, name, 0, 1, nullptr, nullptr, nullptr, CallSpawner, &tsfn) != napi_ok)
+    return false;
+  // The coordinator's own handles (the worker pool) keep its loop alive; the spawner must not.
+  napi_unref_threadsafe_function(env, tsfn);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spawner_) napi_release_threadsafe_function(spawner_, napi_tsfn_abort);
+  spawner_ = tsfn;
+  return true;
+}
+
+bool GuestThreads::spawner_installed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return spawner_ != nullptr;
+}
+
+Errno GuestThreads::Spawn(FdTable& fds, uint32_t start_arg, uint32_t* tid) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!spawner_) return err::NOTSUP;
+  if (live_.size() >= 65536) return err::AGAIN;
+  uint32_t t = next_tid_;
+  while (live_.count(t)) t = t >= kMaxTid ? kMainTid + 1 : t + 1;
+  next_tid_ = t >= kMaxTid ? kMainTid + 1 : t + 1;
+  live_.insert(t);
+  fds.MarkShared();  // before the new thread can exist
+  auto* req = new SpawnRequest{this, t, start_arg};
+  if (napi_call_threadsafe_function(spawner_, req, napi_tsfn_nonblocking) != napi_ok) {
+    live_.erase(t);
+    delete req;
+    return err::AGAIN;
+  }
+  *tid = t;
+  return err::SUCCESS;
+}
+
+size_t GuestThreads::Exited(uint32_t tid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(tid);
+  cv_.notify_all();
+  return live_.size();
+}
+
+void GuestThreads::Join(uint32_t tid) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return live_.count(tid) == 0; });
+}
+
+size_t GuestThreads::alive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return live_.size();
+}
+
+}  // namespace wasmx

@@ -1,0 +1,45 @@
+// The threads of one guest process: TID allocation, the live set (thread_join, "last thread out"), and the
+// spawner — a thread-safe function into the coordinating JS thread, which starts each new thread's instance on
+// a pool worker (ABI §7.2). Any guest thread may spawn; the request never waits for the new thread to run.
+#pragma once
+#include <node_api.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <unordered_set>
+
+#include "wasi_types.h"
+
+namespace wasmx {
+
+class FdTable;
+
+class GuestThreads {
+ public:
+  static constexpr uint32_t kMainTid = 1;
+  static constexpr uint32_t kMaxTid = 0x1FFFFFFF;  // top two bits clear; libc's main sentinel is 0x3FFFFFFF
+
+  GuestThreads();
+  ~GuestThreads();
+
+  // Installs the JS function (tid, startArg) => void that starts a thread. Called on the coordinating thread.
+  bool SetSpawner(napi_env env, napi_value fn);
+  // Allocates a TID and asks the coordinator to start the thread. `fds` is marked shared first.
+  Errno Spawn(FdTable& fds, uint32_t start_arg, uint32_t* tid);
+  // A thread's instance finished (returned, thread_exit, or trapped). Returns the number still alive.
+  size_t Exited(uint32_t tid);
+  // Blocks until `tid` is no longer alive. INVAL for the caller's own tid is left to the caller.
+  void Join(uint32_t tid);
+  size_t alive();
+  bool spawner_installed();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_set<uint32_t> live_;
+  uint32_t next_tid_ = kMainTid + 1;
+  napi_threadsafe_function spawner_ = nullptr;
+};
+
+}  // namespace wasmx

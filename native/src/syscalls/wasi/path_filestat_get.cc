@@ -1,0 +1,23 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "path_resolve.h"
+#include "syscall.h"
+
+namespace wasmx {
+static Errno path_filestat_get(Instance& inst, uint32_t fd, uint32_t flags, uint32_t path_p, uint32_t path_len,
+                               uint32_t filestat_p) {
+  FdRef dir;
+  if (Errno r = LookupDirFd(inst.fds(), fd, rights::PATH_FILESTAT_GET, &dir)) return r;
+  std::string path;
+  if (Errno r = ReadGuestPath(inst.mem, path_p, path_len, &path)) return r;
+  if (!inst.mem.InBounds(filestat_p, 64)) return err::FAULT;
+  ResolvedPath rp;
+  unsigned how = (flags & lookupflags::SYMLINK_FOLLOW) ? kResolveFollow : kResolveNoFollow;
+  if (Errno r = ResolveParent(dir->host_fd, path, how, &rp)) return r;
+  struct stat st;
+  if (fstatat(rp.dir.get(), rp.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return LastErrno();
+  return WriteFilestat(inst.mem, filestat_p, st);
+}
+WASMX_WASI(path_filestat_get);
+}  // namespace wasmx

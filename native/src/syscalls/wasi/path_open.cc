@@ -1,0 +1,74 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "path_resolve.h"
+#include "syscall.h"
+
+namespace wasmx {
+
+Errno PathOpen(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, uint32_t path_len, uint32_t oflags_,
+               uint64_t rights_base, uint64_t rights_inheriting, uint32_t fdflags_, uint32_t fdflagsext_,
+               uint32_t fd_p) {
+  uint16_t of = uint16_t(oflags_), ff = uint16_t(fdflags_), fx = uint16_t(fdflagsext_);
+  uint64_t needed = rights::PATH_OPEN;
+  if (of & oflags::CREAT) needed |= rights::PATH_CREATE_FILE;
+  if (of & oflags::TRUNC) needed |= rights::PATH_FILESTAT_SET_SIZE;
+  FdRef dir;
+  if (Errno r = LookupDirFd(inst.fds(), fd, needed, &dir)) return r;
+  if ((of & ~oflags::ALL) || (ff & ~fdflags::ALL) || (fx & ~fdflagsext::CLOEXEC) ||
+      (dirflags & ~lookupflags::SYMLINK_FOLLOW))
+    return err::INVAL;
+  std::string path;
+  if (Errno r = ReadGuestPath(inst.mem, path_p, path_len, &path)) return r;
+  if (!inst.mem.InBounds(fd_p, 4)) return err::FAULT;
+
+  // The new fd can have no right its directory does not pass on.
+  uint64_t base = rights_base & dir->rights_inheriting;
+  uint64_t inheriting = rights_inheriting & dir->rights_inheriting;
+
+  // The host access mode follows the rights asked for (libc derives them from O_RDONLY / O_WRONLY / O_RDWR).
+  bool rd = base & (rights::FD_READ | rights::FD_READDIR);
+  bool wr = base & (rights::FD_WRITE | rights::FD_DATASYNC | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE);
+  int flags = O_NOCTTY;
+  if (of & oflags::DIRECTORY) flags |= O_RDONLY | O_DIRECTORY;  // directories are never opened for writing
+  else flags |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
+  if (of & oflags::CREAT) flags |= O_CREAT;
+  if (of & oflags::EXCL) flags |= O_EXCL;
+  if (of & oflags::TRUNC) flags |= O_TRUNC;
+  if (ff & fdflags::APPEND) flags |= O_APPEND;
+  if (ff & fdflags::NONBLOCK) flags |= O_NONBLOCK;
+  if (ff & fdflags::DSYNC) flags |= O_DSYNC;
+  if (ff & fdflags::SYNC) flags |= O_SYNC;
+#ifdef O_RSYNC
+  if (ff & fdflags::RSYNC) flags |= O_RSYNC;
+#else
+  if (ff & fdflags::RSYNC) flags |= O_SYNC;
+#endif
+
+  int hfd = -1;
+  if (Errno r = OpenBeneath(dir->host_fd, path, flags, 0666, dirflags & lookupflags::SYMLINK_FOLLOW, &hfd)) return r;
+  UniqueFd owned(hfd);
+  struct stat st;
+  if (fstat(hfd, &st) != 0) return LastErrno();
+  bool is_dir = S_ISDIR(st.st_mode);
+  auto e = std::make_shared<FdEntry>(owned.release(), is_dir ? FdKind::kDirectory : FdKind::kFile,
+                                     FiletypeFromMode(st.st_mode));
+  e->rights_base = base;
+  e->rights_inheriting = inheriting;
+  e->fdflags.store(ff & (fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC));
+  e->fdflagsext.store(fx);
+  uint32_t newfd;
+  if (Errno r = inst.fds().Insert(std::move(e), 0, &newfd)) return r;
+  return StoreU32(inst, fd_p, newfd);
+}
+
+static Errno path_open(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, uint32_t path_len,
+                       uint32_t oflags, uint64_t rights_base, uint64_t rights_inheriting, uint32_t fdflags,
+                       uint32_t fd_p) {
+  return PathOpen(inst, fd, dirflags, path_p, path_len, oflags, rights_base, rights_inheriting, fdflags, 0, fd_p);
+}
+WASMX_WASI(path_open);
+}  // namespace wasmx

@@ -1,0 +1,172 @@
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "syscall.h"
+
+namespace wasmx {
+namespace {
+
+uint64_t NowNs(clockid_t c) {
+  struct timespec ts;
+  clock_gettime(c, &ts);
+  return TimespecToNs(ts);
+}
+
+uint64_t SatAdd(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
+
+// poll(2) for up to `timeout_ns` (UINT64_MAX = forever) with nanosecond precision where the host has ppoll.
+int HostPoll(std::vector<struct pollfd>& fds, uint64_t timeout_ns) {
+#if defined(__linux__)
+  struct timespec ts, *tsp = nullptr;
+  if (timeout_ns != UINT64_MAX) {
+    ts.tv_sec = time_t(timeout_ns / 1000000000ull);
+    ts.tv_nsec = long(timeout_ns % 1000000000ull);
+    tsp = &ts;
+  }
+  return ppoll(fds.data(), nfds_t(fds.size()), tsp, nullptr);
+#else
+  int ms = -1;
+  if (timeout_ns != UINT64_MAX) {
+    uint64_t m = (timeout_ns + 999999) / 1000000;  // round up: never wake before the deadline
+    ms = m > 0x7fffffff ? 0x7fffffff : int(m);
+  }
+  return poll(fds.data(), nfds_t(fds.size()), ms);
+#endif
+}
+
+struct FdWatch {
+  size_t sub;      // subscription index
+  FdRef entry;     // held for the call: the host fd stays valid even if another thread closes the guest fd
+};
+
+}  // namespace
+
+// ABI §4.2 / §4.5. Clock subscriptions (REALTIME / MONOTONIC, relative or ABSTIME; relative 0 fires at once, as
+// the WASI spec says) and fd_read / fd_write subscriptions on any fd backed by a host fd, waited for together
+// with poll(2). Regular files and directories are always ready. One event per triggered subscription, written in
+// subscription order. An fd subscription on a closed fd is an event with error BADF, not a failed call.
+static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t nsubs, uint32_t nevents_p) {
+  if (nsubs == 0) return err::INVAL;
+  if (!inst.mem.InBounds(in_p, uint64_t(nsubs) * kSubscriptionSize) ||
+      !inst.mem.InBounds(out_p, uint64_t(nsubs) * kEventSize) || !inst.mem.InBounds(nevents_p, 4))
+    return err::FAULT;
+
+  // Read every subscription once: another guest thread may change the memory while we wait.
+  std::vector<Subscription> subs(nsubs);
+  for (uint32_t i = 0; i < nsubs; i++) DecodeSubscription(inst.mem.At(in_p + i * kSubscriptionSize), &subs[i]);
+
+  std::vector<PollEvent> events(nsubs);
+  std::vector<bool> fired(nsubs, false);
+  size_t nfired = 0;
+  auto fire = [&](size_t i, Errno error, uint64_t nbytes, uint16_t flags) {
+    if (fired[i]) return;
+    fired[i] = true;
+    nfired++;
+    events[i] = PollEvent{subs[i].userdata, error, subs[i].tag, nbytes, flags};
+  };
+
+  const uint64_t start = NowNs(CLOCK_MONOTONIC);
+  std::vector<std::pair<size_t, uint64_t>> clocks;  // (subscription, monotonic deadline)
+  std::vector<FdWatch> watches;
+  std::vector<struct pollfd> pfds;
+
+  for (size_t i = 0; i < nsubs; i++) {
+    const Subscription& s = subs[i];
+    if (s.tag == eventtype::CLOCK) {
+      clockid_t c;
+      if (s.clock_id == clockid::REALTIME) c = CLOCK_REALTIME;
+      else if (s.clock_id == clockid::MONOTONIC) c = CLOCK_MONOTONIC;
+      else return err::INVAL;
+      if (s.flags & ~subclockflags::ABSTIME) return err::INVAL;
+      uint64_t remaining = s.timeout;
+      if (s.flags & subclockflags::ABSTIME) {
+        uint64_t now = c == CLOCK_MONOTONIC ? start : NowNs(c);
+        remaining = s.timeout > now ? s.timeout - now : 0;
+      }
+      clocks.push_back({i, SatAdd(start, remaining)});
+    } else if (s.tag == eventtype::FD_READ || s.tag == eventtype::FD_WRITE) {
+      FdRef e = inst.fds().Get(s.fd);
+      if (!e) {
+        fire(i, err::BADF, 0, 0);
+        continue;
+      }
+      if (e->host_fd < 0) {
+        fire(i, err::NOTSUP, 0, 0);
+        continue;
+      }
+      struct stat st;
+      if (fstat(e->host_fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+        uint64_t nbytes = 0;
+        if (s.tag == eventtype::FD_READ && S_ISREG(st.st_mode)) {
+          off_t pos = lseek(e->host_fd, 0, SEEK_CUR);
+          if (pos >= 0 && st.st_size > pos) nbytes = uint64_t(st.st_size - pos);
+        }
+        fire(i, err::SUCCESS, nbytes, 0);
+        continue;
+      }
+      pfds.push_back({e->host_fd, short(s.tag == eventtype::FD_READ ? POLLIN : POLLOUT), 0});
+      watches.push_back({i, std::move(e)});
+    } else {
+      return err::INVAL;
+    }
+  }
+
+  for (;;) {
+    uint64_t now = NowNs(CLOCK_MONOTONIC);
+    uint64_t next = UINT64_MAX;
+    for (auto& [i, deadline] : clocks) {
+      if (deadline <= now) fire(i, err::SUCCESS, 0, 0);
+      else if (deadline < next) next = deadline;
+    }
+    // Something already fired: still look at the fds once (without waiting) so every ready one is reported.
+    uint64_t timeout = nfired > 0 ? 0 : next == UINT64_MAX ? UINT64_MAX : next - now;
+    if (pfds.empty() && timeout == 0) break;
+    if (pfds.empty() && timeout == UINT64_MAX) return err::INVAL;  // unreachable: nsubs > 0 and nothing to wait on
+    int r = HostPoll(pfds, timeout);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return LastErrno();
+    }
+    for (size_t k = 0; k < pfds.size(); k++) {
+      short rev = pfds[k].revents;
+      if (!rev) continue;
+      const FdWatch& w = watches[k];
+      const bool is_read = subs[w.sub].tag == eventtype::FD_READ;
+      uint16_t flags = (rev & POLLHUP) ? eventrwflags::HANGUP : 0;
+      if (is_read) {
+        if (!(rev & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
+        uint64_t nbytes = 0;
+        int avail = 0;
+        if ((rev & POLLIN) && ioctl(pfds[k].fd, FIONREAD, &avail) == 0 && avail > 0) nbytes = uint64_t(avail);
+        fire(w.sub, err::SUCCESS, nbytes, flags);
+      } else {
+        if (!(rev & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))) continue;
+        // A pipe whose reader is gone reports POLLERR: EPIPE for the guest (libc turns it into POLLHUP). Socket
+        // errors are left for the next socket call to report (reading SO_ERROR here would consume them).
+        Errno error = ((rev & POLLERR) && w.entry->kind != FdKind::kSocket) ? err::PIPE : err::SUCCESS;
+        fire(w.sub, error, 0, flags);
+      }
+    }
+    now = NowNs(CLOCK_MONOTONIC);
+    for (auto& [i, deadline] : clocks)
+      if (deadline <= now) fire(i, err::SUCCESS, 0, 0);
+    if (nfired > 0) break;
+  }
+
+  uint32_t n = 0;
+  uint8_t buf[kEventSize];
+  for (size_t i = 0; i < nsubs; i++) {
+    if (!fired[i]) continue;
+    EncodeEvent(events[i], buf);
+    if (!inst.mem.Write(out_p + n * kEventSize, buf, kEventSize)) return err::FAULT;
+    n++;
+  }
+  return StoreU32(inst, nevents_p, n);
+}
+WASMX_WASI(poll_oneoff);
+}  // namespace wasmx
