@@ -18,6 +18,10 @@ Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* 
                 uint64_t* written);
 Errno RecvEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated,
                 struct sockaddr_storage* from, socklen_t* from_len);
+// Sets the guest's fdflags (APPEND, NONBLOCK) and the host fd's matching flags (syscalls/wasi/fd_fdstat_set_flags.cc).
+Errno SetFdFlags(FdEntry& e, uint16_t flags);
+// Keeps the host fd O_NONBLOCK whatever the guest's flag (see FdEntry::host_nonblock_pinned).
+void PinHostNonblocking(FdEntry& e);
 // Blocks until host `fd` is ready for `events` (POLLIN/POLLOUT). Returns false on error.
 bool WaitReady(int fd, short events);
 

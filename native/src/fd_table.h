@@ -91,6 +91,10 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
     uint32_t inflight = 0;   // io_uring: SQEs submitted and not completed
   } offload_q;
 
+  // The host fd stays O_NONBLOCK whatever the guest's NONBLOCK flag; blocking calls are emulated with poll
+  // (serve listeners, so a graceful drain can wake a blocked accept). Set by PinHostNonblocking.
+  std::atomic<bool> host_nonblock_pinned{false};
+
   bool nonblocking() const { return fdflags.load(std::memory_order_relaxed) & fdflags::NONBLOCK; }
 
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.

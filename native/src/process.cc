@@ -1,5 +1,8 @@
 #include "process.h"
 
+#include "fd_io.h"
+#include "socket_util.h"
+
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,7 +77,17 @@ std::string Process::Init(const ProcessOptions& opts) {
   for (int sfd : opts.preopened_sockets) {
     int hfd = ::fcntl(sfd, F_DUPFD_CLOEXEC, 3);
     if (hfd < 0) return std::string("preopened socket: ") + std::strerror(errno);
+    // A listener opened by the host (serve --tcplisten), shared by every instance. It stays non-blocking on the
+    // host (one file description for all instances); a blocking guest accept waits in poll with the wake fd.
     auto e = std::make_shared<FdEntry>(hfd, FdKind::kSocket, filetype::SOCKET_STREAM);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(hfd, reinterpret_cast<struct sockaddr*>(&ss), &len) == 0)
+      e->sock_family = ss.ss_family == AF_INET6 ? af::INET6 : af::INET4;
+    e->sock_type = socktype::STREAM;
+    e->rights_base = kSocketRights;
+    e->rights_inheriting = 0;
+    PinHostNonblocking(*e);
     fds_.Place(next++, e);
   }
   return "";
@@ -152,6 +165,10 @@ void ReleaseProcess(uint32_t id) {
     p = std::move(it->second);
     g_registry.erase(it);
   }
+  // Instances may keep the Process object alive until their JS wrappers are collected; the guest's resources
+  // (sockets above all: a client must see the connection close) go now. Wake threads still blocked in it.
+  p->BeginDrain();
+  p->fds().Clear();
 }
 
 }  // namespace wasmx

@@ -119,7 +119,7 @@ static uint64_t MonotonicNs() {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-Errno PollHost(int fd, short events, uint64_t timeout_ns) {
+Errno PollHost(int fd, short events, uint64_t timeout_ns, int wake_fd) {
   const uint64_t deadline = timeout_ns ? MonotonicNs() + timeout_ns : 0;
   for (;;) {
     int ms = -1;
@@ -129,9 +129,9 @@ Errno PollHost(int fd, short events, uint64_t timeout_ns) {
       uint64_t left = (deadline - now + 999999) / 1000000;  // round up: never spin with a 0 ms poll
       ms = left > INT_MAX ? INT_MAX : int(left);
     }
-    struct pollfd p = {fd, events, 0};
-    int r = poll(&p, 1, ms);
-    if (r > 0) return err::SUCCESS;  // ready, or POLLERR/POLLHUP: the next call reports the error
+    struct pollfd p[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
+    int r = poll(p, wake_fd >= 0 ? 2 : 1, ms);
+    if (r > 0) return err::SUCCESS;  // ready (or woken), or POLLERR/POLLHUP: the next call reports the error
     if (r == 0) continue;            // loop re-checks the deadline
     if (errno != EINTR) return LastErrno();
   }
@@ -157,7 +157,7 @@ Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, u
   for (;;) {
     // A blocking guest with ACCEPT_TIMEOUT waits in poll; one without blocks in accept itself.
     if (!guest_nonblock && timeout) {
-      if (Errno r = PollHost(e->host_fd, POLLIN, timeout)) return r;
+      if (Errno r = PollHost(e->host_fd, POLLIN, timeout, inst.proc->wake_fd())) return r;
     }
     len = sizeof ss;
 #ifdef __APPLE__
@@ -169,8 +169,10 @@ Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, u
     if (hfd >= 0) break;
     if (errno == EINTR) continue;
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock) {
-      // The host listener is non-blocking behind the guest's back (e.g. a preopened socket from Node).
-      if (Errno r = PollHost(e->host_fd, POLLIN, timeout)) return r;
+      // The host listener is non-blocking behind the guest's back (serve pins listeners non-blocking so a
+      // blocked accept can be woken). Once the process drains, what was queued has been handed out: stop.
+      if (inst.proc->draining()) return err::SHUTDOWN;
+      if (Errno r = PollHost(e->host_fd, POLLIN, timeout, inst.proc->wake_fd())) return r;
       continue;
     }
     return LastErrno();

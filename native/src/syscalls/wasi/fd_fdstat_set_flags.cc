@@ -1,5 +1,6 @@
 #include <fcntl.h>
 
+#include "fd_io.h"
 #include "syscall.h"
 
 namespace wasmx {
@@ -11,12 +12,18 @@ Errno SetFdFlags(FdEntry& e, uint16_t flags) {
     int hf = fcntl(e.host_fd, F_GETFL);
     if (hf < 0) return LastErrno();
     int nf = hf & ~(O_NONBLOCK | O_APPEND);
-    if (flags & fdflags::NONBLOCK) nf |= O_NONBLOCK;
+    if ((flags & fdflags::NONBLOCK) || e.host_nonblock_pinned.load()) nf |= O_NONBLOCK;
     if (flags & fdflags::APPEND) nf |= O_APPEND;
     if (nf != hf && fcntl(e.host_fd, F_SETFL, nf) < 0) return LastErrno();
   }
   e.fdflags.store(flags);
   return err::SUCCESS;
+}
+
+void PinHostNonblocking(FdEntry& e) {
+  e.host_nonblock_pinned.store(true);
+  int hf = fcntl(e.host_fd, F_GETFL);
+  if (hf >= 0 && !(hf & O_NONBLOCK)) fcntl(e.host_fd, F_SETFL, hf | O_NONBLOCK);
 }
 
 static Errno fd_fdstat_set_flags(Instance& inst, uint32_t fd, uint32_t flags) {

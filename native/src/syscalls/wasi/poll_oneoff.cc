@@ -9,6 +9,12 @@
 #include "syscall.h"
 
 namespace wasmx {
+#ifdef POLLRDHUP
+constexpr short kPollReadHup = POLLRDHUP;
+#else
+constexpr short kPollReadHup = 0;
+#endif
+
 namespace {
 
 uint64_t NowNs(clockid_t c) {
@@ -120,7 +126,7 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
         watches.push_back({i, std::move(e), true});
         continue;
       }
-      pfds.push_back({e->host_fd, short(s.tag == eventtype::FD_READ ? POLLIN : POLLOUT), 0});
+      pfds.push_back({e->host_fd, short(s.tag == eventtype::FD_READ ? POLLIN | kPollReadHup : POLLOUT), 0});
       watches.push_back({i, std::move(e)});
     } else {
       return err::INVAL;
@@ -164,9 +170,11 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
         continue;
       }
       const bool is_read = subs[w.sub].tag == eventtype::FD_READ;
-      uint16_t flags = (rev & POLLHUP) ? eventrwflags::HANGUP : 0;
+      // For a reader, a peer that shut down its writing side (a socket's POLLRDHUP) is a hang-up too: every read
+      // from now on returns EOF. (Node's child stdio are socketpairs: end() is such a half-close.)
+      uint16_t flags = (rev & POLLHUP) || (is_read && (rev & kPollReadHup)) ? eventrwflags::HANGUP : 0;
       if (is_read) {
-        if (!(rev & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
+        if (!(rev & (POLLIN | POLLHUP | kPollReadHup | POLLERR | POLLNVAL))) continue;
         uint64_t nbytes = 0;
         int avail = 0;
         if ((rev & POLLIN) && ioctl(pfds[k].fd, FIONREAD, &avail) == 0 && avail > 0) nbytes = uint64_t(avail);

@@ -1,8 +1,8 @@
 #include "event_fd.h"
+#include "fd_io.h"
 #include "syscall.h"
 
 namespace wasmx {
-Errno SetFdFlags(FdEntry& e, uint16_t flags);  // syscalls/wasi/fd_fdstat_set_flags.cc
 
 // fd_event(initial_val, flags, fd_p): eventfd(). flags: SEMAPHORE = 1 (eventfdflags). wasix-libc's eventfd()
 // passes its int flags truncated to u16, so EFD_NONBLOCK arrives as O_NONBLOCK = fdflags NONBLOCK (4) and

@@ -12,6 +12,11 @@ static Errno sock_bind(Instance& inst, uint32_t fd, uint32_t addr_p) {
   socklen_t len;
   if (Errno r = ReadAddrPort(inst.mem, addr_p, &ss, &len)) return r;
   if (AddrFamily(ss) != SocketFamily(*e)) return err::INVAL;
+  // serve: every instance binds the same address; the kernel spreads connections across them.
+  if (inst.proc->reuse_port() && e->sock_type == socktype::STREAM) {
+    int one = 1;
+    setsockopt(e->host_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  }
   if (bind(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), len) < 0) return LastErrno();
   return err::SUCCESS;
 }
