@@ -63,7 +63,7 @@ const servers = [
   {
     name: 'wasmx',
     kind: 'wasmx',
-    description: 'examples/hello-server.wat under `wasmx run --net` (accept, send, shutdown, close)',
+    description: 'examples/hello-server.wat under `wasmx run --net` (accept, send, shutdown, close; --offload auto)',
     default: true,
     compareTo: 'native',
     gated: true,
@@ -73,6 +73,19 @@ const servers = [
     },
     start: wasmxServer(HELLO_WAT),
   },
+  // The offload modes (README "Offload"), one descriptor each from this list: the same loop with --offload MODE.
+  ...['off', 'threads', 'uring'].map((mode) => ({
+    name: `wasmx-offload-${mode}`,
+    kind: 'wasmx',
+    description: `examples/hello-server.wat under \`wasmx run --net --offload ${mode}\``,
+    default: false,
+    compareTo: 'native',
+    gated: false,
+    prepare() {
+      requireWasmxBuilt();
+    },
+    start: wasmxServer(HELLO_WAT, ['--offload', mode]),
+  })),
   {
     name: 'native',
     kind: 'native',

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/eventfd.h>
@@ -143,6 +144,8 @@ class Pool final : public Offload {
     }
     nworkers_ = n;
     per_fd_limit_ = std::max<uint64_t>(4096, std::min<uint64_t>(cfg.max_bytes, 1u << 20));
+    if (const char* v = getenv("WASMX_OFFLOAD_SPIN")) spin_ = uint32_t(strtoul(v, nullptr, 10));
+    if (const char* v = getenv("WASMX_OFFLOAD_NAPS")) naps_ = uint32_t(strtoul(v, nullptr, 10));
     int p[2];
     if (::pipe(p) == 0) {
       notify_rd_ = p[0];
@@ -474,6 +477,8 @@ class Pool final : public Offload {
   uint64_t id_ = 0;
   uint32_t nworkers_ = 1;
   uint64_t per_fd_limit_ = 1u << 20;
+  uint32_t spin_ = 200;   // idle passes a pool thread spins before napping (WASMX_OFFLOAD_SPIN overrides)
+  uint32_t naps_ = 200;   // 50 us naps before it sleeps until woken (WASMX_OFFLOAD_NAPS overrides)
   std::once_flag started_;
   std::string start_error_;
   std::atomic<bool> running_{false};
@@ -656,19 +661,31 @@ void Worker::Loop() {
         if (e->offload_q.polled && e->host_fd == evs[i].fd) e->offload_q.blocked = false;
     }
   };
+  // Idle policy: spin a little (a busy guest hands off again within microseconds), then nap in short sleeps for a
+  // while (the guest never has to wake a napping thread: no syscall on its side), then sleep until woken (the guest
+  // writes the wake fd, once, only in that state). Blocked fds and io_uring completions are watched by the poller.
+  uint32_t naps = 0;
   while (!pool_->stopping()) {
     bool work = PullRings();
     bool progress = uring_ ? UringRun(uring_, *this) : RunThreads();
-    if (polled_ > 0) {
-      int n = poller_->Wait(evs, 64, 0);
-      if (n > 0) handle(n);
-    }
     if (work || progress) {
       idle = 0;
+      naps = 0;
       continue;
     }
-    if (++idle < 2000) {  // spin a little: a busy guest hands off again within microseconds
+    if (++idle < pool_->spin_) {
       CpuRelax();
+      continue;
+    }
+    if (naps < pool_->naps_) {
+      naps++;
+      if (polled_ > 0) {
+        int n = poller_->Wait(evs, 64, 1000000);  // blocked fds: wait for them, and look at the rings every ms
+        if (n > 0) handle(n);
+      } else {
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, nullptr);
+      }
       continue;
     }
     sleeping_.store(true, std::memory_order_seq_cst);
@@ -685,6 +702,7 @@ void Worker::Loop() {
     }
     sleeping_.store(false, std::memory_order_relaxed);
     idle = 0;
+    naps = 0;
   }
   // Stopped: drop what is left (closing the host fds).
   PullRings();
