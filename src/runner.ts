@@ -49,7 +49,8 @@ export function createGuestProcess(opts: RunOptions): number {
       net: opts.net ?? false,
       exitEndsHost: opts.exitEndsHost ?? false,
       reusePort: opts.reusePort ?? false,
-      offload: opts.offload ?? 'auto',
+      // WASMX_OFFLOAD sets the default (e.g. to run a test suite or a benchmark with a backend forced).
+      offload: opts.offload ?? (process.env.WASMX_OFFLOAD as OffloadMode | undefined) ?? 'auto',
       ...(opts.offloadMaxBytes !== undefined ? { offloadMaxBytes: opts.offloadMaxBytes } : {}),
       ...(opts.offloadThreads !== undefined ? { offloadThreads: opts.offloadThreads } : {}),
       verbose: opts.verbose ?? false,

@@ -206,9 +206,13 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
     deadline = uint64_t(room) <= timeout_ns ? Clock::time_point::max() : now + std::chrono::nanoseconds(timeout_ns);
   }
   uint64_t remaining = timeout_ns;
+  thread_local std::vector<FdPtr> masked;  // entries whose kernel OUT was masked (offload queue over its limit)
+  bool repoll = false;
   for (;;) {
-    int n = poller_->Wait(buf.data(), batch, remaining);
+    int n = poller_->Wait(buf.data(), batch, repoll ? 0 : remaining);
+    repoll = false;
     if (n < 0 && errno != EINTR) return LastErrno();
+    masked.clear();
     if (n > 0) {
       uint32_t c = 0;
       thread_local std::vector<uint32_t> out_gfd;  // the guest fd of each out[] event (to merge synthetic ones)
@@ -228,8 +232,10 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
         uint32_t bits = buf[i].events & ((r.events & pollbits::INTEREST) | pollbits::ALWAYS);
         // An offloaded socket whose queue is over its limit is not writable for the guest, whatever the kernel
         // says; the pool reports OUT (synthetically) once the queue has drained.
-        if ((bits & pollbits::OUT) && (r.entry->offload_flags.load(std::memory_order_relaxed) & offload_flag::kFull))
+        if ((bits & pollbits::OUT) && (r.entry->offload_flags.load(std::memory_order_relaxed) & offload_flag::kFull)) {
           bits &= ~pollbits::OUT;
+          if (off) masked.push_back(r.entry);
+        }
         if (bits == 0) continue;
         out[c].events = bits;
         std::memcpy(out[c].data, r.data, sizeof r.data);
@@ -260,8 +266,21 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
       }
       if (synth_fired && synth_.empty()) ClearSynth();
       if (c > 0) {
+        masked.clear();
         *count = c;
         return err::SUCCESS;
+      }
+    }
+    if (!masked.empty()) {
+      // The kernel has room but the pool's accounting says the queue is over its limit: it may just not have
+      // caught up (the data left already). Give it a moment, so that a guest that saw its peer read everything
+      // also sees the socket writable; the pool's synthetic OUT then shows in one more look at the poller.
+      bool cleared = false;
+      for (auto& e : masked) cleared |= off->SettleFull(*e);
+      masked.clear();
+      if (cleared) {
+        repoll = true;
+        continue;
       }
     }
     // Timed out, interrupted, or everything reported was stale: wait again for what is left of the timeout.

@@ -78,6 +78,9 @@ class Offload {
   // Queued shutdowns not yet done: a guest polling its own socket must see their effect (HUP), so epoll_wait and
   // poll_oneoff wait for the queues of entries with offload_flag::kShutQueued first.
   virtual uint32_t shutdowns_queued() const = 0;
+  // The kernel says `e` is writable but its queue is over the limit (kFull): waits briefly (a few ms) for the pool
+  // to catch up. True when kFull cleared (its synthetic readiness has then been raised).
+  virtual bool SettleFull(FdEntry& e) = 0;
 };
 
 // The error a failed background op left on `e`, for the guest's next call (SUCCESS when none). The first call

@@ -121,6 +121,12 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
       if (off && (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kShutQueued)) off->WaitIdle(*e);
       if (off && s.tag == eventtype::FD_WRITE &&
           (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kFull)) {
+        // The kernel has room: the pool may only be behind in its accounting; give it a moment (epoll_set.cc).
+        struct pollfd k = {e->host_fd, POLLOUT, 0};
+        if (::poll(&k, 1, 0) == 1 && off->SettleFull(*e)) {
+          fire(i, err::SUCCESS, 0, 0);
+          continue;
+        }
         // Not writable for the guest until the pool drains its queue (the kernel may well say writable).
         pfds.push_back({off->notify_fd(), POLLIN, 0});
         watches.push_back({i, std::move(e), true});
