@@ -191,6 +191,16 @@ describe('offload options', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--offload fast: expected off, threads, uring or auto/);
   });
+  it('uring falls back to threads, and says so once under --verbose, where io_uring is refused', async () => {
+    // WASMX_IO_URING=0 makes io_uring_queue_init's refusal happen on demand (as seccomp or
+    // kernel.io_uring_disabled would); the guest then runs on the threads backend with nothing lost.
+    const g = startWasmx(['run', '--net', '--offload', 'uring', '--verbose', fixture, 'order'], { env: { ...process.env, WASMX_IO_URING: '0' } });
+    const port = Number(await until(g, 'port'));
+    const data = (await collect(await connectWhenUp(port))).toString();
+    expect(await exited(g)).toBe(0);
+    expect(data.split('\n').length).toBe(1001);
+    expect(g.stderr.match(/offload: io_uring unavailable \(io_uring disabled by WASMX_IO_URING=0\); falling back to threads/g)?.length).toBe(1);
+  });
   it('--verbose says which backend runs', async () => {
     const r = await wasmx(['run', '--net', '--offload', 'threads', '--verbose', fixture, 'none']);
     expect(r.stderr).toMatch(/wasmx: offload: threads/);

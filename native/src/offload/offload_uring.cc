@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace wasmx {
@@ -31,6 +32,10 @@ static constexpr unsigned kEntries = 256;
 static constexpr uint32_t kMaxChain = 32;
 
 UringCtx* UringCreate(std::string* why) {
+  if (const char* v = getenv("WASMX_IO_URING"); v && std::strcmp(v, "0") == 0) {
+    *why = "io_uring disabled by WASMX_IO_URING=0";  // what a seccomp or sysctl refusal looks like, on demand
+    return nullptr;
+  }
   auto* u = new UringCtx();
   int r = io_uring_queue_init(kEntries, &u->ring, 0);
   if (r < 0) {
