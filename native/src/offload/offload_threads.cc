@@ -236,9 +236,6 @@ class Pool final : public Offload {
       producers_.push_back(std::make_unique<Producer>(nworkers_));
       found = producers_.back().get();
       found->thread = me;
-      for (auto& w : workers_) {
-        (void)w;
-      }
       producers_gen_.fetch_add(1, std::memory_order_release);
     }
     cache = {id_, found};
