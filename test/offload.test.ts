@@ -112,6 +112,15 @@ describe.each(['threads', 'uring'] as const)('offload %s', (mode) => {
     expect(parse(g.stdout).sent).toBe('1000');
   }, 30_000);
 
+  it('several pool threads (--offload-threads 3): entries are sharded by fd and each fd keeps its order', async () => {
+    const g = start('order', ['--offload-threads', '3']);
+    const port = Number(await until(g, 'port'));
+    const data = (await collect(await connectWhenUp(port))).toString();
+    expect(await exited(g), g.stderr).toBe(0);
+    const want = Array.from({ length: 1000 }, (_, i) => `chunk ${String(i).padStart(4, '0')}\n`).join('');
+    expect(data === want).toBe(true);
+  }, 30_000);
+
   it('big sends: 64 MiB in 1 MiB sends to a slow reader arrive intact', async () => {
     const g = start('big');
     const port = Number(await until(g, 'port'));

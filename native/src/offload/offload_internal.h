@@ -75,9 +75,9 @@ class Worker {
  public:
   Worker(Pool* pool, uint32_t index) : pool_(pool), index_(index) {}
   void Loop();
-  // Takes `n` off its entry's FIFO (n is its head): accounting, return to its producer, last entry ref dropped
-  // here (so the host close happens on this thread). `unlink` is where the entry sits in the active list when
-  // this was its last node (the entry is unlinked first: dropping the node may destroy it).
+  // Retires `n`, already taken off its entry's FIFO: accounting, return to its producer, and the node's entry
+  // reference dropped here (so a host close happens on this thread). When it was the entry's last node the
+  // caller unlinks the entry first: dropping the reference may destroy it.
   void FinishNode(Node* n);
   void BytesDone(FdEntry& e, uint64_t k);
   void RecordError(FdEntry& e, int host_errno);
