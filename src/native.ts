@@ -1,4 +1,7 @@
-/** The C++ addon, loaded through node-gyp-build (prebuilds/ first, then build/Release). */
+/**
+ * The C++ addon, loaded through node-gyp-build (build/Release first, then prebuilds/), or from the file named by
+ * the environment variable WASMX_ADDON when it is set (e.g. the sanitizer build: WASMX_ADDON=build-asan/Release/wasmx.node).
+ */
 import path from 'node:path';
 
 export interface NativeImportDef {
@@ -46,15 +49,28 @@ export interface NativeAddon {
   openConnections(processId: number): number;
   /** Host SIGINT/SIGTERM/SIGHUP go to this process's guest (its signal export), or end the host with 128+sig. */
   installSignalHandlers(processId: number): void;
+  /** Baselines for bench/hostcall.js (native/src/bench_noop.cc). */
+  bench: {
+    /** Does nothing, returns undefined. */
+    noop(...args: unknown[]): undefined;
+    /** Decodes two u32 arguments and returns 0, like an import trampoline. */
+    noopArgs(a: number, b: number): number;
+  };
 }
 
 let addon: NativeAddon | undefined;
 
 export function native(): NativeAddon {
   if (!addon) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-    addon = load(path.join(__dirname, '..'));
+    const override = process.env.WASMX_ADDON;
+    if (override) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      addon = require(path.resolve(override)) as NativeAddon;
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+      addon = load(path.join(__dirname, '..'));
+    }
   }
   return addon;
 }

@@ -14,6 +14,7 @@
 namespace wasmx {
 
 napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
+napi_value CreateBenchExports(napi_env env);  // bench_noop.cc: baselines for bench/hostcall.js
 
 std::vector<ImportDef>& ImportRegistry() {
   static std::vector<ImportDef> defs;
@@ -329,6 +330,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"beginDrain", nullptr, BeginDrainJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"openConnections", nullptr, OpenConnectionsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"installSignalHandlers", nullptr, InstallSignalHandlersJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"bench", nullptr, nullptr, nullptr, nullptr, CreateBenchExports(env), napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// Host-call overhead of a cheap import, in ns per call: a wasm loop of N calls to
+//   native    wasmx's own fd_fdstat_get(1, buf), linked through the library API (createGuestProcess, instantiate)
+//   fdflags   wasmx's wasix_32v1.fd_fdflags_get(1, buf) (where the addon has it): a lookup and a 2-byte store
+//   js        a JS function import doing comparable work (fd lookup, write a 24-byte fdstat with a DataView)
+//   napi      a raw N-API function that does nothing (addon.bench.noop)
+//   napi+args a raw N-API function that decodes two u32 and returns one, like an import trampoline (addon.bench.noopArgs)
+//   loop      the same loop with no call, subtracted from the others ("net")
+// Each variant runs in the same module body; rounds interleave the variants; the median and the best round are
+// reported.
+//
+// Usage: node bench/hostcall.js [--iterations N] [--rounds R] [--max-ns NS] [--json]
+// Exits 1 when the native import's net cost in its best round is above --max-ns (default 100, the issue's target).
+// The best round, not the median, is what is checked: other processes can only add time to a round (preemption,
+// cache), so on a shared machine the median measures the neighbours as much as the call.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+
+function parseArgs(argv) {
+  const opts = { iterations: 2_000_000, rounds: 9, maxNs: 100, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = (name) => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      opts[name] = v;
+    };
+    if (a === '--iterations' || a === '-n') num('iterations');
+    else if (a === '--rounds') num('rounds');
+    else if (a === '--max-ns') num('maxNs');
+    else if (a === '--json') opts.json = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: node bench/hostcall.js [--iterations N] [--rounds R] [--max-ns NS] [--json]\n');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return opts;
+}
+
+// One module body for every variant: only the import's module and name change.
+function moduleText(importModule, importName) {
+  return `(module
+  (import "${importModule}" "${importName}" (func $f (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  ;; $f(1, 64) n times; returns the sum of the results (0 when every call succeeded)
+  (func (export "calls") (param $n i32) (result i32)
+    (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (call $f (i32.const 1) (i32.const 64))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+  ;; the same loop, the call replaced by a load so the body is not empty
+  (func (export "loop") (param $n i32) (result i32)
+    (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (i32.load (i32.const 64))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc)))
+`;
+}
+
+function loadDist() {
+  const dist = path.join(ROOT, 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.js'))) throw new Error('dist/ is missing: run npm run build first');
+  return { wasmx: require(path.join(dist, 'index.js')), native: require(path.join(dist, 'native.js')).native };
+}
+
+async function setup() {
+  const { wasmx, native } = loadDist();
+  const addon = native();
+  if (!addon.bench) throw new Error('this addon has no bench exports (rebuild: npm run build:native)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmx-hostcall-'));
+  const variants = [];
+  const cleanups = [() => fs.rmSync(tmp, { recursive: true, force: true })];
+
+  // (a) the real import, linked by wasmx exactly as a guest's would be.
+  const file = path.join(tmp, 'native.wasm');
+  fs.writeFileSync(file, await wasmx.watToWasm(file, moduleText('wasi_snapshot_preview1', 'fd_fdstat_get')));
+  const loaded = await wasmx.loadModule(file);
+  const pid = wasmx.createGuestProcess({ args: ['hostcall'], env: [] });
+  cleanups.push(() => addon.releaseProcess(pid));
+  const { instance: nativeInst } = wasmx.instantiate(loaded, pid, { strict: true });
+  variants.push({ name: 'native', what: 'wasmx import fd_fdstat_get(1, buf)', calls: nativeInst.exports.calls });
+  if (addon.importTable().some((d) => d.module === 'wasix_32v1' && d.name === 'fd_fdflags_get' && d.signature === 'ii:i')) {
+    const f2 = path.join(tmp, 'fdflags.wasm');
+    fs.writeFileSync(f2, await wasmx.watToWasm(f2, moduleText('wasix_32v1', 'fd_fdflags_get')));
+    const { instance } = wasmx.instantiate(await wasmx.loadModule(f2), pid, { strict: true });
+    variants.push({ name: 'fdflags', what: 'wasmx import fd_fdflags_get(1, buf)', calls: instance.exports.calls });
+  }
+
+  // (b)-(d) the same module body with a plain import object.
+  const generic = new WebAssembly.Module(await wasmx.watToWasm('generic.wat', moduleText('bench', 'f')));
+  const make = (f) => new WebAssembly.Instance(generic, { bench: { f } }).exports;
+
+  // A JS fdstat_get: look the fd up in a table, write filetype, flags and rights (24 bytes) into guest memory.
+  const ALL = 0x1fffffffn;
+  const fds = [{ filetype: 2, flags: 0 }, { filetype: 2, flags: 0 }, { filetype: 2, flags: 0 }];
+  let view;
+  const jsExports = make((fd, ptr) => {
+    const e = fds[fd];
+    if (e === undefined) return 8;
+    view.setUint8(ptr, e.filetype);
+    view.setUint16(ptr + 2, e.flags, true);
+    view.setBigUint64(ptr + 8, ALL, true);
+    view.setBigUint64(ptr + 16, ALL, true);
+    return 0;
+  });
+  view = new DataView(jsExports.memory.buffer);
+  variants.push({ name: 'js', what: 'JS import writing a fdstat with a DataView', calls: jsExports.calls });
+  variants.push({ name: 'napi', what: 'N-API no-op (addon.bench.noop)', calls: make(addon.bench.noop).calls });
+  const withArgs = make(addon.bench.noopArgs);
+  variants.push({ name: 'napi+args', what: 'N-API decoding 2 x u32, returning u32', calls: withArgs.calls });
+  variants.push({ name: 'loop', what: 'the loop alone, no call', calls: withArgs.loop });
+  return { variants, cleanup: () => cleanups.reverse().forEach((c) => c()) };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function time(fn, n) {
+  const t0 = process.hrtime.bigint();
+  const r = fn(n);
+  const t1 = process.hrtime.bigint();
+  if (r !== 0) throw new Error(`a call failed (sum of results ${r}): the benchmark would measure an error path`);
+  return Number(t1 - t0) / n;
+}
+
+async function measure(opts) {
+  const { variants, cleanup } = await setup();
+  try {
+    // Warm-up: enough calls for V8 to tier every loop up from Liftoff to TurboFan, then let the compile finish.
+    for (let i = 0; i < 3; i++) for (const v of variants) time(v.calls, Math.min(opts.iterations, 500_000));
+    await new Promise((r) => setTimeout(r, 100));
+    for (const v of variants) time(v.calls, Math.min(opts.iterations, 500_000));
+    const samples = new Map(variants.map((v) => [v.name, []]));
+    for (let r = 0; r < opts.rounds; r++) for (const v of variants) samples.get(v.name).push(time(v.calls, opts.iterations));
+    const loop = median(samples.get('loop'));
+    return variants.map((v) => {
+      const s = samples.get(v.name);
+      const ns = median(s);
+      return {
+        name: v.name,
+        what: v.what,
+        nsPerCall: ns,
+        netNsPerCall: v.name === 'loop' ? 0 : Math.max(0, ns - loop),
+        bestNetNsPerCall: v.name === 'loop' ? 0 : Math.max(0, Math.min(...s) - Math.min(...samples.get('loop'))),
+        minNs: Math.min(...s),
+        maxNs: Math.max(...s),
+      };
+    });
+  } finally {
+    cleanup();
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const rows = await measure(opts);
+  const nat = rows.find((r) => r.name === 'native');
+  const pass = nat.bestNetNsPerCall <= opts.maxNs;
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+    loadavg: os.loadavg(),
+    iterations: opts.iterations,
+    rounds: opts.rounds,
+    maxNs: opts.maxNs,
+    pass,
+    variants: rows,
+  };
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else {
+    const f = (x) => x.toFixed(1);
+    const lines = [['variant', 'ns/call', 'net', 'best net', 'min..max', 'what']];
+    for (const r of rows) {
+      lines.push([r.name, f(r.nsPerCall), r.name === 'loop' ? '-' : f(r.netNsPerCall), r.name === 'loop' ? '-' : f(r.bestNetNsPerCall),
+        `${f(r.minNs)}..${f(r.maxNs)}`, r.what]);
+    }
+    const w = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
+    for (const l of lines) process.stdout.write(l.map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  ').trimEnd() + '\n');
+    process.stdout.write(`\nns/call: median of ${opts.rounds} rounds x ${opts.iterations} calls; net: minus the empty loop; best net: the fastest round's;` +
+      ` load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs\n`);
+    const napi = rows.find((r) => r.name === 'napi');
+    process.stdout.write(`native import: ${f(nat.netNsPerCall)} ns/call median, ${f(nat.bestNetNsPerCall)} best (${f(nat.netNsPerCall - napi.netNsPerCall)} above a bare N-API call);` +
+      ` target <= ${opts.maxNs} ns (best round): ${pass ? 'ok' : 'FAILED'}\n`);
+  }
+  if (!pass) {
+    process.stderr.write(`hostcall: the native import costs ${nat.bestNetNsPerCall.toFixed(1)} ns/call even in its best round, above the ${opts.maxNs} ns target\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`hostcall: ${e.message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,96 @@
+// The servers bench/run.js can measure, in one list. Each descriptor:
+//   name         what --only selects and the table shows
+//   kind         'wasmx' (a guest under wasmx), 'native' (a host binary), 'node' (a Node.js script)
+//   description  one line for --list
+//   default      measured when --only is not given
+//   compareTo    the server whose req/s is this one's baseline (the table's ratio column)
+//   gated        the run fails when ratio < --min-ratio (only meaningful with compareTo)
+//   prepare(ctx) builds what start needs (called once, before any measurement); throws with a reason if it can't
+//   start(port, ctx) -> { command, args, env? }: how to run it listening on 127.0.0.1:port
+//
+// Adding a server = adding an entry. The helpers below build C sources natively (system cc) or for WASIX (the
+// fixture toolchain, scripts/build-fixtures.js) into bench/native/build/, only when the source is newer.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const BUILD = path.join(__dirname, 'native', 'build');
+const CLI = path.join(ROOT, 'bin', 'wasmx.js');
+
+function stale(out, sources) {
+  if (!fs.existsSync(out)) return true;
+  const t = fs.statSync(out).mtimeMs;
+  return sources.some((s) => fs.statSync(s).mtimeMs > t);
+}
+
+/** Compiles a C file to a host executable with the system cc (CC overrides); returns its path. */
+function buildNativeC(source, name = path.basename(source, '.c')) {
+  const out = path.join(BUILD, name);
+  if (stale(out, [source])) {
+    fs.mkdirSync(BUILD, { recursive: true });
+    const cc = process.env.CC || 'cc';
+    execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  return out;
+}
+
+/** Compiles a C file to a WASIX module with the fixture toolchain (clang-19, wasi-libc, include/); returns its path. */
+function buildWasixC(source, name = path.basename(source, '.c')) {
+  const out = path.join(BUILD, `${name}.wasm`);
+  if (stale(out, [source])) {
+    fs.mkdirSync(BUILD, { recursive: true });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-fixtures.js'), source, out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  return out;
+}
+
+/** Checks that the wasmx CLI can run (TypeScript built, addon loadable). */
+function requireWasmxBuilt() {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run npm run build');
+}
+
+/** `wasmx run --net --env PORT=port [flags] module`: a guest server that reads its port from $PORT. */
+function wasmxServer(modulePath, flags = []) {
+  return (port) => ({ command: process.execPath, args: [CLI, 'run', '--net', ...flags, '--env', `PORT=${port}`, modulePath] });
+}
+
+const HELLO_WAT = path.join(ROOT, 'examples', 'hello-server.wat');
+const HELLO_C = path.join(__dirname, 'native', 'hello_server.c');
+
+const servers = [
+  {
+    name: 'wasmx',
+    kind: 'wasmx',
+    description: 'examples/hello-server.wat under `wasmx run --net` (accept, send, shutdown, close)',
+    default: true,
+    compareTo: 'native',
+    gated: true,
+    prepare() {
+      requireWasmxBuilt();
+      if (!fs.existsSync(HELLO_WAT)) throw new Error(`${path.relative(ROOT, HELLO_WAT)} is missing (it comes with the socket calls)`);
+    },
+    start: wasmxServer(HELLO_WAT),
+  },
+  {
+    name: 'native',
+    kind: 'native',
+    description: 'bench/native/hello_server.c built with the system cc: the same loop, no runtime',
+    default: true,
+    prepare(ctx) {
+      ctx.binaries.native = buildNativeC(HELLO_C);
+    },
+    start: (port, ctx) => ({ command: ctx.binaries.native, args: [String(port)] }),
+  },
+  {
+    name: 'node-net',
+    kind: 'node',
+    description: "bench/node/hello_server.js: the same loop on Node's net module",
+    default: false,
+    compareTo: 'native',
+    start: (port) => ({ command: process.execPath, args: [path.join(__dirname, 'node', 'hello_server.js'), String(port)] }),
+  },
+];
+
+module.exports = { servers, buildNativeC, buildWasixC, wasmxServer, requireWasmxBuilt };

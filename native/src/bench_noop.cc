@@ -1,0 +1,43 @@
+// Baselines for bench/hostcall.js: N-API functions that do no work, to measure what a host import costs before
+// any syscall runs. Exposed to JS as `addon.bench` (see addon.cc); not part of the guest-visible ABI.
+//
+//   noop(a, b)     returns undefined without touching its arguments: the floor of a wasm -> N-API call.
+//   noopArgs(a, b) decodes two u32 arguments and returns a u32 like the import trampolines in import_registry.h do,
+//                  so noopArgs - noop is the argument/result marshalling share of a real import.
+#include <node_api.h>
+
+#include <cstdint>
+
+namespace wasmx {
+namespace {
+
+napi_value Noop(napi_env, napi_callback_info) { return nullptr; }
+
+napi_value NoopArgs(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  size_t argc = 2;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  uint32_t a = 0, b = 0;
+  if (argc >= 2) {
+    napi_get_value_uint32(env, argv[0], &a);
+    napi_get_value_uint32(env, argv[1], &b);
+  }
+  napi_value r;
+  napi_create_uint32(env, 0, &r);  // errno SUCCESS, like a syscall that worked
+  return r;
+}
+
+}  // namespace
+
+napi_value CreateBenchExports(napi_env env) {
+  napi_value obj;
+  napi_create_object(env, &obj);
+  napi_property_descriptor props[] = {
+      {"noop", nullptr, Noop, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"noopArgs", nullptr, NoopArgs, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, obj, sizeof props / sizeof props[0], props);
+  return obj;
+}
+
+}  // namespace wasmx
