@@ -46,3 +46,12 @@ describe('threads sharing sockets', () => {
     }
   });
 });
+
+describe('thread_signal', () => {
+  it('delivers to the caller at once (libc main sentinel), to another thread on its next syscall; SRCH, INVAL', async () => {
+    const r = await wasmx(['run', wat('threads_signal')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('self=10@1 other=12@2 srch=71 inval=28\n');
+    expect(r.code).toBe(0);
+  });
+});

@@ -215,6 +215,7 @@ napi_value CreateInstanceJs(napi_env env, napi_callback_info info) {
   inst->env = env;
   inst->proc = proc;
   inst->tid = tid;
+  proc->threads().Register(tid, inst);
   napi_valuetype mt;
   napi_typeof(env, argv[1], &mt);
   if (mt != napi_null && mt != napi_undefined && !inst->mem.Attach(env, argv[1]))

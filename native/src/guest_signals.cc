@@ -78,11 +78,14 @@ void InstallHostSignalHandlers(std::shared_ptr<Process> process) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
 }
 
+bool HasThreadSignals(const Instance& inst) { return inst.pending_signals.load(std::memory_order_relaxed) != 0; }
+
 void DeliverPendingSignals(Instance& inst) {
   bool pending_exception = false;
   napi_is_exception_pending(inst.env, &pending_exception);
   if (pending_exception) return;  // the guest is already unwinding (exit, trap)
-  uint32_t bits = g_pending_host_signals.exchange(0);
+  uint32_t bits = inst.pending_signals.exchange(0);
+  if (g_pending_host_signals.load(std::memory_order_relaxed)) bits |= g_pending_host_signals.exchange(0);
   for (uint8_t sig = 1; sig < 32 && bits; sig++) {
     if (!(bits & (1u << sig))) continue;
     bits &= ~(1u << sig);

@@ -22,10 +22,12 @@ void RaiseSignal(Instance& inst, uint8_t sig);
 void InstallHostSignalHandlers(std::shared_ptr<Process> process);
 
 extern std::atomic<uint32_t> g_pending_host_signals;  // bit n = host signal n pending for the guest
-// Called after every import (import_registry.h): delivers queued host signals.
+// Called after every import (import_registry.h): delivers queued host signals and signals other threads sent
+// to this one (thread_signal).
 void DeliverPendingSignals(Instance& inst);
+bool HasThreadSignals(const Instance& inst);
 inline void CheckPendingSignals(Instance& inst) {
-  if (g_pending_host_signals.load(std::memory_order_relaxed)) DeliverPendingSignals(inst);
+  if (g_pending_host_signals.load(std::memory_order_relaxed) || HasThreadSignals(inst)) DeliverPendingSignals(inst);
 }
 // For EINTR paths of blocking calls: true when a host signal is waiting for the guest (return INTR then).
 inline bool SignalPending() { return g_pending_host_signals.load(std::memory_order_relaxed) != 0; }
