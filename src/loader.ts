@@ -47,7 +47,10 @@ export async function watToWasm(file: string, text: string | Uint8Array): Promis
     parsed.validate(features);
     return new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);
   } catch (e) {
-    const detail = String((e as Error).message).trim().split(WABT_NAME).join(file);
+    // One line: wabt's first "NAME:line:col: error: ..." (its message adds the source line and carets).
+    const lines = String((e as Error).message).split('\n');
+    const first = lines.find((l) => l.includes(`${WABT_NAME}:`) && l.includes('error:')) ?? lines[0];
+    const detail = first.trim().split(WABT_NAME).join(file);
     throw new LoadError(file, `invalid WebAssembly text: ${detail}`);
   } finally {
     parsed?.destroy();
