@@ -56,6 +56,17 @@ function wasmxServer(modulePath, flags = []) {
   return (port) => ({ command: process.execPath, args: [CLI, 'run', '--net', ...flags, '--env', `PORT=${port}`, modulePath] });
 }
 
+/** `wasmx serve --threads n --net --env PORT=port module`: n instances sharing the port (SO_REUSEPORT). */
+function wasmxServe(modulePath, n) {
+  return (port) => ({ command: process.execPath, args: [CLI, 'serve', '--threads', String(n), '--net', '--env', `PORT=${port}`, modulePath] });
+}
+
+/** The keep-alive epoll server, one source built both ways (scripts/build-native-examples.js). */
+function keepalive(ctx) {
+  if (!ctx.binaries.keepalive) ctx.binaries.keepalive = require('../scripts/build-native-examples.js').buildKeepalive();
+  return ctx.binaries.keepalive;
+}
+
 const HELLO_WAT = path.join(ROOT, 'examples', 'hello-server.wat');
 const HELLO_C = path.join(__dirname, 'native', 'hello_server.c');
 
@@ -104,6 +115,72 @@ const servers = [
     compareTo: 'native',
     start: (port) => ({ command: process.execPath, args: [path.join(__dirname, 'node', 'hello_server.js'), String(port)] }),
   },
+  {
+    name: 'ka-wasmx',
+    kind: 'wasmx',
+    description: 'examples/keepalive-server (epoll, keep-alive) built for WASIX, under `wasmx run --net`',
+    default: false,
+    compareTo: 'ka-native',
+    gated: true,
+    prepare(ctx) {
+      requireWasmxBuilt();
+      keepalive(ctx);
+    },
+    start: (port, ctx) => wasmxServer(keepalive(ctx).wasm)(port),
+  },
+  // The keep-alive server in each offload mode (one descriptor per mode, generated).
+  ...['off', 'threads', 'uring'].map((mode) => ({
+    name: `ka-wasmx-offload-${mode}`,
+    kind: 'wasmx',
+    description: `the keep-alive server under \`wasmx run --net --offload ${mode}\``,
+    default: false,
+    compareTo: 'ka-native',
+    gated: false,
+    prepare(ctx) {
+      requireWasmxBuilt();
+      keepalive(ctx);
+    },
+    start: (port, ctx) => wasmxServer(keepalive(ctx).wasm, ['--offload', mode])(port),
+  })),
+  {
+    name: 'ka-native',
+    kind: 'native',
+    description: 'examples/keepalive-server built natively with the system cc',
+    default: false,
+    prepare: (ctx) => keepalive(ctx),
+    start: (port, ctx) => ({ command: keepalive(ctx).native, args: [String(port)] }),
+  },
+  {
+    name: 'ka-node-http',
+    kind: 'node',
+    description: "bench/node/http_server.js: Node's http hello world (keep-alive), the everyday alternative",
+    default: false,
+    compareTo: 'ka-native',
+    start: (port) => ({ command: process.execPath, args: [path.join(__dirname, 'node', 'http_server.js'), String(port)] }),
+  },
+  // serve: N instances of one module sharing the port. On a 2-core machine wrk takes a core, so 2 instances
+  // mostly show the overhead of sharing; the scaling figure needs a machine with free cores.
+  ...[1, 2, 4, 8].map((n) => ({
+    name: `serve${n}`,
+    kind: 'wasmx',
+    description: `examples/hello-server.wat under \`wasmx serve --threads ${n}\``,
+    default: false,
+    compareTo: 'native',
+    prepare: () => requireWasmxBuilt(),
+    start: wasmxServe(HELLO_WAT, n),
+  })),
+  ...[1, 2, 4, 8].map((n) => ({
+    name: `ka-serve${n}`,
+    kind: 'wasmx',
+    description: `the keep-alive server under \`wasmx serve --threads ${n}\``,
+    default: false,
+    compareTo: 'ka-native',
+    prepare(ctx) {
+      requireWasmxBuilt();
+      keepalive(ctx);
+    },
+    start: (port, ctx) => wasmxServe(keepalive(ctx).wasm, n)(port),
+  })),
 ];
 
-module.exports = { servers, buildNativeC, buildWasixC, wasmxServer, requireWasmxBuilt };
+module.exports = { servers, buildNativeC, buildWasixC, wasmxServer, wasmxServe, requireWasmxBuilt };

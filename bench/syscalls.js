@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Syscalls per request on the guest's thread (and on the other threads), under strace.
 //
-//   node bench/syscalls.js [--requests N] [--concurrency C] [--only a,b]     (servers from bench/servers.js)
+//   node bench/syscalls.js [--requests N] [--concurrency C] [--only a,b] [--keepalive]   (bench/servers.js)
 //
 // Method: each server runs under `strace -f -ff -ttt -o DIR/t` (one trace file per thread, named by TID). The
 // guest's thread is the server process's main thread (TID = PID): `wasmx run` runs a single-threaded guest on
 // Node's main thread, and the native server has only that thread. After a warm-up request, N requests are made
-// (C at a time; each: connect, send a GET, read to EOF). The window is from the first to the last successful
-// accept on the guest thread; every syscall line of each thread inside that window (by timestamp) is counted and
-// divided by the accepts in the window. strace slows everything down; the counts, not the times, are the result.
+// (C at a time; each: connect, send a GET, read to EOF — or with --keepalive, C connections each sending its share
+// of the requests one after the other, for servers that keep connections open). The window is the client's wall
+// clock from the first request to the last response (strace -ttt stamps are the same clock); every syscall line of
+// each thread inside it is counted and divided by N. strace slows everything down; the counts, not the times,
+// are the result.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,6 +27,7 @@ function parseArgs(argv) {
     else if (a === '--concurrency') o.concurrency = Number(argv[++i]);
     else if (a === '--only') o.only = argv[++i].split(',');
     else if (a === '--json') o.json = true;
+    else if (a === '--keepalive') o.keepalive = true;
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -49,6 +52,34 @@ function request(port) {
   });
 }
 
+// One keep-alive connection making `count` sequential requests (responses with a Content-Length).
+function keepaliveClient(port, count) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    let buf = '';
+    let done = 0;
+    const send = () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.on('connect', send);
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const h = buf.indexOf('\r\n\r\n');
+        if (h < 0) return;
+        const m = /Content-Length: (\d+)/i.exec(buf.slice(0, h));
+        const len = m ? Number(m[1]) : 0;
+        if (buf.length < h + 4 + len) return;
+        buf = buf.slice(h + 4 + len);
+        if (++done === count) {
+          s.destroy();
+          return resolve(done);
+        }
+        send();
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
 async function waitUp(port, ms = 20000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -64,21 +95,30 @@ async function measure(server, opts) {
   const port = await freePort();
   const spec = server.start(port, ctx);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmx-strace-'));
+  let t0 = 0, t1 = 0;
   const child = spawn('strace', ['-f', '-ff', '-ttt', '-o', path.join(dir, 't'), spec.command, ...spec.args], {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, ...spec.env },
   });
   try {
     await waitUp(port);
-    let next = 0;
     let ok = 0;
-    const worker = async () => {
-      while (next < opts.requests) {
-        next++;
-        if (await request(port)) ok++;
-      }
-    };
-    await Promise.all(Array.from({ length: opts.concurrency }, worker));
+    t0 = Date.now() / 1000;
+    if (opts.keepalive) {
+      const share = Math.ceil(opts.requests / opts.concurrency);
+      const counts = Array.from({ length: opts.concurrency }, (_, i) => Math.max(0, Math.min(share, opts.requests - i * share)));
+      ok = (await Promise.all(counts.filter((c) => c > 0).map((c) => keepaliveClient(port, c)))).reduce((a, b) => a + b, 0);
+    } else {
+      let next = 0;
+      const worker = async () => {
+        while (next < opts.requests) {
+          next++;
+          if (await request(port)) ok++;
+        }
+      };
+      await Promise.all(Array.from({ length: opts.concurrency }, worker));
+    }
+    t1 = Date.now() / 1000;
     if (ok !== opts.requests) throw new Error(`${opts.requests - ok} requests failed`);
   } finally {
     // The traced server is strace's child: find and stop it, then let strace finish writing.
@@ -99,10 +139,7 @@ async function measure(server, opts) {
     const m = /^([a-z0-9_]+)\(/.exec(rest);
     return m ? m[1] : null;
   };
-  const acceptTimes = lines(main.file).filter((l) => /^\S+ accept4?\(/.test(l) && !/= -1/.test(l)).map(stamp);
-  // The first accept is the readiness probe: the window starts after it.
-  const t0 = acceptTimes[1], t1 = acceptTimes[acceptTimes.length - 1];
-  const accepts = acceptTimes.length - 2;
+  const accepts = opts.requests;
   const count = (f) => {
     const byName = {};
     let n = 0;

@@ -179,6 +179,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const cmd = parseRunArgs(argv);
   const loaded = await loadModule(cmd.module);
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
+  native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
   if (isThreaded(loaded) && plan.memoryImport?.shared) {
     // Every guest thread on a pool worker; this thread dispatches spawns. When the guest is done, end the host

@@ -10,6 +10,8 @@ export interface LoadedModule {
   imports: ImportDesc[];
 }
 
+const WABT_NAME = 'module.wat';
+
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 function isBinary(bytes: Uint8Array): boolean {
@@ -38,12 +40,18 @@ export async function watToWasm(file: string, text: string | Uint8Array): Promis
     const input = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     const own = new Uint8Array(input.length);
     own.set(input);
-    parsed = wabt.parseWat(file, own, features);
+    // wabt also mis-copies the file name string (junk after it, depending on its length): give it a fixed
+    // ASCII name and put the real one back into its messages.
+    parsed = wabt.parseWat(WABT_NAME, own, features);
     parsed.resolveNames();
     parsed.validate(features);
     return new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);
   } catch (e) {
-    throw new LoadError(file, `invalid WebAssembly text: ${String((e as Error).message).trim()}`);
+    // One line: wabt's first "NAME:line:col: error: ..." (its message adds the source line and carets).
+    const lines = String((e as Error).message).split('\n');
+    const first = lines.find((l) => l.includes(`${WABT_NAME}:`) && l.includes('error:')) ?? lines[0];
+    const detail = first.trim().split(WABT_NAME).join(file);
+    throw new LoadError(file, `invalid WebAssembly text: ${detail}`);
   } finally {
     parsed?.destroy();
   }

@@ -59,6 +59,8 @@ export interface NativeAddon {
   beginDrain(processId: number): void;
   /** Connected sockets a process still has open. */
   openConnections(processId: number): number;
+  /** Host SIGINT/SIGTERM/SIGHUP go to this process's guest (its signal export), or end the host with 128+sig. */
+  installSignalHandlers(processId: number): void;
   /** Baselines for bench/hostcall.js (native/src/bench_noop.cc). */
   bench: {
     /** Does nothing, returns undefined. */

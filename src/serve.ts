@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import Piscina from 'piscina';
+import type Piscina from 'piscina';
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, planLinking } from './linker';
 import { LoadedModule } from './loader';

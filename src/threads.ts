@@ -5,7 +5,7 @@
  * an idle worker without a cold worker start.
  */
 import path from 'node:path';
-import Piscina from 'piscina';
+import type Piscina from 'piscina';
 import { GuestOutcome, GuestTask } from './guest-task';
 import { LinkOptions } from './linker';
 import { LoadedModule } from './loader';
@@ -23,7 +23,10 @@ export interface ThreadPoolOptions {
 
 export function createThreadPool(opts: ThreadPoolOptions = {}): Piscina {
   const warm = opts.warm ?? 2;
-  return new Piscina({
+  // Loaded here, not at the top: single-threaded `wasmx run` never needs it, and it costs ~15 ms of startup.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const PiscinaPool = require('piscina') as typeof Piscina;
+  return new PiscinaPool({
     filename: path.join(__dirname, 'pool-worker.js'),
     minThreads: warm,
     maxThreads: Math.max(warm, opts.maxThreads ?? 256),

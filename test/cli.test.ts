@@ -81,6 +81,7 @@ describe('load errors', () => {
     expect(r.stderr.startsWith(`wasmx: error: ${file}: invalid WebAssembly text`)).toBe(true);
     expect(r.stderr).toContain('cli_bad.wat:4:');
     expect(r.stderr).toContain('i32.bogus_instruction');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1); // one line
   });
 
   it('a truncated wasm binary names the file and the reason, exit 2', async () => {

@@ -26,3 +26,32 @@ describe('guest threads (wasi.thread-spawn on shared memory)', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('threads sharing sockets', () => {
+  it('one thread accepts while two others send on and close the accepted fds', async () => {
+    const { freePort, exchange, startWasmx } = await import('./helpers');
+    const port = await freePort();
+    const s = startWasmx(['run', '--net', wat('threads_accept'), String(port)]);
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 300; i++) {
+        const r = (await exchange(port, 'GET / HTTP/1.1\r\n\r\n')).toString();
+        expect(r).toMatch(/^HTTP\/1\.1 200 OK\r\n\r\nthread=\d+$/);
+        seen.add(r.split('thread=')[1]);
+      }
+      // Both workers (TIDs 2 and 3) took connections; the main thread (TID 1) only accepts.
+      expect([...seen].sort()).toEqual(['2', '3']);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('thread_signal', () => {
+  it('delivers to the caller at once (libc main sentinel), to another thread on its next syscall; SRCH, INVAL', async () => {
+    const r = await wasmx(['run', wat('threads_signal')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('self=10@1 other=12@2 srch=71 inval=28\n');
+    expect(r.code).toBe(0);
+  });
+});

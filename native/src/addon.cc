@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "guest_signals.h"
 #include "import_registry.h"
 #include "instance.h"
 #include "process.h"
@@ -246,6 +247,7 @@ napi_value CreateInstanceJs(napi_env env, napi_callback_info info) {
   inst->env = env;
   inst->proc = proc;
   inst->tid = tid;
+  proc->threads().Register(tid, inst);
   napi_valuetype mt;
   napi_typeof(env, argv[1], &mt);
   if (mt != napi_null && mt != napi_undefined && !inst->mem.Attach(env, argv[1]))
@@ -341,6 +343,13 @@ napi_value OpenConnectionsJs(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// installSignalHandlers(processId): host SIGINT/SIGTERM/SIGHUP go to this process's guest (wasmx run).
+napi_value InstallSignalHandlersJs(napi_env env, napi_callback_info info) {
+  std::shared_ptr<Process> p;
+  if (ProcessArg(env, info, &p)) InstallHostSignalHandlers(p);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createProcess", nullptr, CreateProcessJs, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -354,6 +363,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"listenTcp", nullptr, ListenTcpJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"beginDrain", nullptr, BeginDrainJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"openConnections", nullptr, OpenConnectionsJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"installSignalHandlers", nullptr, InstallSignalHandlersJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bench", nullptr, nullptr, nullptr, nullptr, CreateBenchExports(env), napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -1,5 +1,7 @@
 #include "epoll_set.h"
 
+#include "guest_signals.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -212,6 +214,7 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
     int n = poller_->Wait(buf.data(), batch, repoll ? 0 : remaining);
     repoll = false;
     if (n < 0 && errno != EINTR) return LastErrno();
+    if (n < 0 && SignalPending()) return err::INTR;  // a host signal for the guest: delivered as this call returns
     masked.clear();
     if (n > 0) {
       uint32_t c = 0;

@@ -71,9 +71,22 @@ Errno GuestThreads::Spawn(FdTable& fds, uint32_t start_arg, uint32_t* tid) {
   return err::SUCCESS;
 }
 
+void GuestThreads::Register(uint32_t tid, const std::shared_ptr<Instance>& inst) {
+  std::lock_guard<std::mutex> lock(mu_);
+  instances_[tid] = inst;
+}
+
+std::shared_ptr<Instance> GuestThreads::Find(uint32_t tid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!live_.count(tid)) return nullptr;
+  auto it = instances_.find(tid);
+  return it == instances_.end() ? nullptr : it->second.lock();
+}
+
 size_t GuestThreads::Exited(uint32_t tid) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(tid);
+  instances_.erase(tid);
   cv_.notify_all();
   return live_.size();
 }

@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <memory>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "wasi_types.h"
@@ -14,6 +16,7 @@
 namespace wasmx {
 
 class FdTable;
+struct Instance;
 
 class GuestThreads {
  public:
@@ -33,11 +36,15 @@ class GuestThreads {
   void Join(uint32_t tid);
   size_t alive();
   bool spawner_installed();
+  // The live instance of each thread, for thread_signal. Registered by the addon when an instance is created.
+  void Register(uint32_t tid, const std::shared_ptr<Instance>& inst);
+  std::shared_ptr<Instance> Find(uint32_t tid);
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_set<uint32_t> live_;
+  std::unordered_map<uint32_t, std::weak_ptr<Instance>> instances_;
   uint32_t next_tid_ = kMainTid + 1;
   napi_threadsafe_function spawner_ = nullptr;
 };

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "guest_signals.h"
 #include "instance.h"
 
 namespace wasmx {
@@ -109,10 +110,12 @@ struct Trampoline<R(Instance&, A...), Fn> {
     bool ok = argc >= N && (WasmArg<A>::Get(env, argv[I], &std::get<I>(args)) && ...);
     if constexpr (std::is_void_v<R>) {
       if (ok) Fn(inst, std::get<I>(args)...);
+      CheckPendingSignals(inst);
       return nullptr;
     } else {
       if (!ok) return WasmResult<R>::Make(env, WasmResult<R>::kBadArgs);
       R r = Fn(inst, std::get<I>(args)...);
+      CheckPendingSignals(inst);  // host signals reach the guest as its syscall returns (ABI §7.6)
       return WasmResult<R>::Make(env, r);
     }
   }

@@ -3,6 +3,7 @@
 #pragma once
 #include <node_api.h>
 
+#include <atomic>
 #include <memory>
 
 #include "guest_memory.h"
@@ -16,6 +17,8 @@ struct Instance {
   std::shared_ptr<Process> proc;
   uint32_t tid = 0;
   napi_ref exports_ref = nullptr;  // the instance's exports, once known (signal delivery)
+  // Signals another thread sent this one (thread_signal): bit n = signal n, delivered as its next syscall returns.
+  std::atomic<uint32_t> pending_signals{0};
 
   FdTable& fds() { return proc->fds(); }
 };

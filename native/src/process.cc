@@ -103,6 +103,7 @@ void Process::HintNetDenied() {
 
 void Process::SetSignalCallback(std::string name) {
   std::lock_guard<std::mutex> lock(mu_);
+  has_signal_callback_.store(!name.empty());
   signal_callback_ = std::move(name);
 }
 

@@ -56,6 +56,8 @@ class Process {
   // The guest export named through callback_signal (libc: "__wasm_signal").
   void SetSignalCallback(std::string name);
   std::string signal_callback();
+  // Async-signal-safe: whether the guest has named a signal export (host signal handlers read it).
+  bool has_signal_callback() const { return has_signal_callback_.load(std::memory_order_relaxed); }
 
   // The guest's threads (TIDs, spawner, join).
   GuestThreads& threads() { return threads_; }
@@ -97,6 +99,7 @@ class Process {
   int wake_pipe_[2] = {-1, -1};
   std::mutex mu_;
   std::string signal_callback_;
+  std::atomic<bool> has_signal_callback_{false};
   std::string cwd_ = "/";
   std::unique_ptr<Offload> offload_;
 };

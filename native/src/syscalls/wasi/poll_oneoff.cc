@@ -160,7 +160,10 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
     if (pfds.empty() && timeout == UINT64_MAX) return err::INVAL;  // unreachable: nsubs > 0 and nothing to wait on
     int r = HostPoll(pfds, timeout);
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        if (SignalPending()) return err::INTR;  // a host signal for the guest, delivered as this call returns
+        continue;
+      }
       return LastErrno();
     }
     for (size_t k = 0; k < pfds.size(); k++) {
