@@ -48,9 +48,10 @@ const char* OffloadModeName(OffloadMode m) {
 }
 
 // The rule measured in bench/ (README "Offload"): the pool only pays off when its thread has a core that neither
-// the guest's thread nor the rest of the machine needs. On 2 cores (guest + load generator) it measured 0.8x of
-// off in req/s and 1.5x the CPU per response, so auto stays off there; from 4 cores it takes the threads backend
-// (io_uring measured no better than threads anywhere we could measure, so auto never picks it).
+// the guest's thread nor the rest of the machine needs. On 2 cores (guest + load generator) threads measured
+// 0.8-1.0x of off in req/s (0.84x for the keep-alive server) at 1.2-1.5x the CPU per response, so auto stays off
+// there; from 4 cores it takes the threads backend (io_uring never measured better than threads, so auto never
+// picks it).
 OffloadMode AutoOffloadMode() {
   unsigned n = std::thread::hardware_concurrency();
   return n >= 4 ? OffloadMode::kThreads : OffloadMode::kOff;
