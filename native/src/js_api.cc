@@ -1,0 +1,274 @@
+// The addon's JS API: what TypeScript calls to create processes and instances, link imports, start threads and
+// end the host. Written with node-addon-api; the import trampolines themselves (the syscall hot path,
+// import_registry.h) use the C N-API directly, so no call pays for Napi::CallbackInfo.
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "guest_signals.h"
+#include "import_registry.h"
+#include "instance.h"
+#include "offload/offload.h"
+#include "process.h"
+
+namespace wasmx {
+
+napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
+napi_value CreateBenchExports(napi_env env);                     // bench_noop.cc: baselines for bench/hostcall.js
+
+namespace {
+
+const char* ModuleName(unsigned bit) {
+  switch (bit) {
+    case kPreview1: return "wasi_snapshot_preview1";
+    case kWasix: return "wasix_32v1";
+    default: return "wasi";
+  }
+}
+
+Napi::Value Fail(Napi::Env env, const std::string& msg) {
+  Napi::Error::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// opts[key] as strings; an absent key is an empty list, anything but an array of strings clears *ok.
+std::vector<std::string> StringList(const Napi::Object& opts, const char* key, bool* ok) {
+  std::vector<std::string> out;
+  Napi::Value v = opts.Get(key);
+  if (v.IsUndefined()) return out;
+  if (!v.IsArray()) {
+    *ok = false;
+    return out;
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value s = a.Get(i);
+    if (!s.IsString()) {
+      *ok = false;
+      return out;
+    }
+    out.push_back(s.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+bool Flag(const Napi::Object& opts, const char* key) {
+  Napi::Value v = opts.Get(key);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+uint32_t U32(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Uint32Value() : 0;
+}
+
+// The process named by argument 0 (null when there is none).
+std::shared_ptr<Process> ProcessOf(const Napi::CallbackInfo& info) { return FindProcess(U32(info, 0)); }
+
+// createProcess({ args, env, preopenHost, preopenGuest, socketFds, net, exitEndsHost, reusePort,
+//                 offload, offloadMaxBytes, offloadThreads, verbose }) -> id
+Napi::Value CreateProcessJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return Fail(env, "createProcess: options required");
+  Napi::Object opts = info[0].As<Napi::Object>();
+  ProcessOptions po;
+  bool ok = true;
+  po.args = StringList(opts, "args", &ok);
+  po.env = StringList(opts, "env", &ok);
+  std::vector<std::string> hosts = StringList(opts, "preopenHost", &ok), guests = StringList(opts, "preopenGuest", &ok),
+                           sockets = StringList(opts, "socketFds", &ok);
+  if (!ok || hosts.size() != guests.size())
+    return Fail(env, "createProcess: args, env, preopenHost, preopenGuest and socketFds must be string arrays "
+                     "(preopenHost and preopenGuest of one length)");
+  for (size_t i = 0; i < hosts.size(); i++) po.preopens.push_back({hosts[i], guests[i]});
+  for (auto& s : sockets) po.preopened_sockets.push_back(std::stoi(s));
+  po.net = Flag(opts, "net");
+  po.exit_ends_host = Flag(opts, "exitEndsHost");
+  po.reuse_port = Flag(opts, "reusePort");
+  // offload: "off" | "threads" | "uring" | "auto" (default).
+  Napi::Value mode = opts.Get("offload");
+  if (!mode.IsUndefined() && !mode.IsString()) return Fail(env, "createProcess: offload must be a string");
+  std::string m = mode.IsString() ? mode.As<Napi::String>().Utf8Value() : "";
+  if (!ParseOffloadMode(m, &po.offload.mode)) return Fail(env, "--offload " + m + ": expected off, threads, uring or auto");
+  Napi::Value max_bytes = opts.Get("offloadMaxBytes"), threads = opts.Get("offloadThreads");
+  if (max_bytes.IsNumber() && max_bytes.As<Napi::Number>().DoubleValue() >= 1)
+    po.offload.max_bytes = uint64_t(max_bytes.As<Napi::Number>().DoubleValue());
+  if (threads.IsNumber() && threads.As<Napi::Number>().DoubleValue() >= 1 && threads.As<Napi::Number>().DoubleValue() <= 64)
+    po.offload.threads = threads.As<Napi::Number>().Uint32Value();
+  po.offload.verbose = Flag(opts, "verbose");
+
+  auto proc = CreateProcess();
+  std::string error = proc->Init(po);
+  if (!error.empty()) {
+    ReleaseProcess(proc->id());
+    return Fail(env, error);
+  }
+  return Napi::Number::New(env, proc->id());
+}
+
+// releaseProcess(id): the guest is done with it; what it sent reaches the kernel (bounded) before its fds go.
+Napi::Value ReleaseProcessJs(const Napi::CallbackInfo& info) {
+  if (auto p = ProcessOf(info)) p->PrepareExit();
+  ReleaseProcess(U32(info, 0));
+  return info.Env().Undefined();
+}
+
+// prepareExit(): every live process's exit hooks (drains offloaded work), for hosts that end with process.exit.
+Napi::Value PrepareExitJs(const Napi::CallbackInfo& info) {
+  ForEachProcess([](Process& p) { p.PrepareExit(); });
+  return info.Env().Undefined();
+}
+
+// importTable() -> [{ module, name, signature }]
+Napi::Value ImportTableJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array table = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const auto& def : ImportRegistry()) {
+    for (unsigned bit : {kPreview1, kWasix, kWasi}) {
+      if (!(def.modules & bit)) continue;
+      Napi::Object row = Napi::Object::New(env);
+      row.Set("module", ModuleName(bit));
+      row.Set("name", def.name);
+      row.Set("signature", def.signature);
+      table.Set(i++, row);
+    }
+  }
+  return table;
+}
+
+// Keeps an instance alive while any of its JS functions is; the last one releases its JS references.
+struct InstanceHolder {
+  std::shared_ptr<Instance> inst;
+};
+
+void FinalizeHolder(napi_env env, void* data, void*) {
+  auto* h = static_cast<InstanceHolder*>(data);
+  if (h->inst.use_count() == 1) {
+    h->inst->mem.Detach(env);
+    if (h->inst->exports_ref) napi_delete_reference(env, h->inst->exports_ref);
+  }
+  delete h;
+}
+
+// A JS function whose callback data is the instance, holding it (the imports and the bind functions).
+Napi::Function InstanceFunction(Napi::Env env, const char* name, napi_callback cb, const std::shared_ptr<Instance>& inst) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, inst.get(), &fn);
+  napi_add_finalizer(env, fn, new InstanceHolder{inst}, FinalizeHolder, nullptr, nullptr);
+  return Napi::Function(env, fn);
+}
+
+Instance* InstanceOf(const Napi::CallbackInfo& info) { return static_cast<Instance*>(info.Data()); }
+
+// bindMemory(memory): attaches an instance's memory once it exists (modules that export their memory).
+napi_value BindMemoryJs(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  if (info.Length() < 1 || !InstanceOf(info)->mem.Attach(env, info[0])) return Fail(info.Env(), "bindMemory: not a WebAssembly.Memory");
+  return nullptr;
+}
+
+// bindExports(exports): records the instance's exports (signal delivery calls the export named by callback_signal).
+napi_value BindExportsJs(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  Instance* inst = InstanceOf(info);
+  if (info.Length() < 1 || !info[0].IsObject()) return Fail(info.Env(), "bindExports: exports required");
+  if (inst->exports_ref) napi_delete_reference(env, inst->exports_ref);
+  inst->exports_ref = nullptr;
+  // Weak (count 0): a strong reference would keep the instance alive through its own imports' callback data.
+  napi_create_reference(env, info[0], 0, &inst->exports_ref);
+  return nullptr;
+}
+
+// createInstance(processId, memory|null, tid) -> [{ wasi_snapshot_preview1, wasix_32v1, wasi }, bindMemory, bindExports]
+Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3) return Fail(env, "createInstance(processId, memory, tid)");
+  auto proc = ProcessOf(info);
+  if (!proc) return Fail(env, "createInstance: no such process");
+  auto inst = std::make_shared<Instance>();
+  inst->env = env;
+  inst->proc = proc;
+  inst->tid = U32(info, 2);
+  proc->threads().Register(inst->tid, inst);
+  if (!info[1].IsNull() && !info[1].IsUndefined() && !inst->mem.Attach(env, info[1]))
+    return Fail(env, "createInstance: argument 2 is not a WebAssembly.Memory");
+
+  Napi::Object modules = Napi::Object::New(env);
+  Napi::Object mods[3];
+  for (int m = 0; m < 3; m++) {
+    mods[m] = Napi::Object::New(env);
+    modules.Set(ModuleName(1u << m), mods[m]);
+  }
+  for (const auto& def : ImportRegistry()) {
+    Napi::Function fn = InstanceFunction(env, def.name, def.callback, inst);
+    for (int m = 0; m < 3; m++)
+      if (def.modules & (1u << m)) mods[m].Set(def.name, fn);
+  }
+  Napi::Array result = Napi::Array::New(env, 3);
+  result.Set(0u, modules);
+  result.Set(1u, InstanceFunction(env, "bindMemory", BindMemoryJs, inst));
+  result.Set(2u, InstanceFunction(env, "bindExports", BindExportsJs, inst));
+  return result;
+}
+
+// setThreadSpawner(processId, (tid, startArg) => void)
+Napi::Value SetThreadSpawnerJs(const Napi::CallbackInfo& info) {
+  auto proc = ProcessOf(info);
+  if (!proc || info.Length() < 2 || !info[1].IsFunction() || !proc->threads().SetSpawner(info.Env(), info[1]))
+    return Fail(info.Env(), "setThreadSpawner(processId, fn)");
+  return info.Env().Undefined();
+}
+
+// threadExited(processId, tid) -> number of the process's threads still alive
+Napi::Value ThreadExitedJs(const Napi::CallbackInfo& info) {
+  auto proc = ProcessOf(info);
+  return Napi::Number::New(info.Env(), proc ? double(proc->threads().Exited(U32(info, 1))) : 0);
+}
+
+// exitHost(code): ends the host process without running JS exit handlers or joining workers (a worker may be
+// blocked in a guest syscall), after draining each process's offloaded work.
+Napi::Value ExitHostJs(const Napi::CallbackInfo& info) { ExitHost(int(U32(info, 0))); }
+
+// beginDrain(processId): graceful shutdown of a serve instance (Process::BeginDrain).
+Napi::Value BeginDrainJs(const Napi::CallbackInfo& info) {
+  if (auto p = ProcessOf(info)) p->BeginDrain();
+  return info.Env().Undefined();
+}
+
+// openConnections(processId) -> connected sockets the instance still has open.
+Napi::Value OpenConnectionsJs(const Napi::CallbackInfo& info) {
+  auto p = ProcessOf(info);
+  return Napi::Number::New(info.Env(), p ? double(p->OpenConnections()) : 0);
+}
+
+// installSignalHandlers(processId): host SIGINT/SIGTERM/SIGHUP go to this process's guest (wasmx run).
+Napi::Value InstallSignalHandlersJs(const Napi::CallbackInfo& info) {
+  if (auto p = ProcessOf(info)) InstallHostSignalHandlers(p);
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("createProcess", Napi::Function::New(env, CreateProcessJs, "createProcess"));
+  exports.Set("releaseProcess", Napi::Function::New(env, ReleaseProcessJs, "releaseProcess"));
+  exports.Set("prepareExit", Napi::Function::New(env, PrepareExitJs, "prepareExit"));
+  exports.Set("importTable", Napi::Function::New(env, ImportTableJs, "importTable"));
+  exports.Set("createInstance", Napi::Function::New(env, CreateInstanceJs, "createInstance"));
+  exports.Set("setThreadSpawner", Napi::Function::New(env, SetThreadSpawnerJs, "setThreadSpawner"));
+  exports.Set("threadExited", Napi::Function::New(env, ThreadExitedJs, "threadExited"));
+  exports.Set("exitHost", Napi::Function::New(env, ExitHostJs, "exitHost"));
+  exports.Set("beginDrain", Napi::Function::New(env, BeginDrainJs, "beginDrain"));
+  exports.Set("openConnections", Napi::Function::New(env, OpenConnectionsJs, "openConnections"));
+  exports.Set("installSignalHandlers", Napi::Function::New(env, InstallSignalHandlersJs, "installSignalHandlers"));
+  napi_value listen;
+  napi_create_function(env, "listenTcp", NAPI_AUTO_LENGTH, ListenTcpJs, nullptr, &listen);
+  exports.Set("listenTcp", Napi::Value(env, listen));
+  exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
+  return exports;
+}
+
+}  // namespace
+}  // namespace wasmx
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return wasmx::Init(env, exports); }
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitModule)
