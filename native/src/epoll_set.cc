@@ -32,20 +32,7 @@ std::shared_ptr<EpollSet> EpollSet::Create(Errno* error) {
     *error = LastErrno();
     return nullptr;
   }
-#ifdef __linux__
-  s->synth_rd_ = s->synth_wr_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-#else
-  int p[2];
-  if (::pipe(p) == 0) {
-    for (int fd : p) {
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    }
-    s->synth_rd_ = p[0];
-    s->synth_wr_ = p[1];
-  }
-#endif
-  if (s->synth_rd_ < 0 || s->poller_->Set(s->synth_rd_, pollbits::IN, true) != 0) {
+  if (!s->synth_wake_.Open() || s->poller_->Set(s->synth_wake_.read_fd(), pollbits::IN, true) != 0) {
     *error = LastErrno();
     return nullptr;
   }
@@ -54,21 +41,11 @@ std::shared_ptr<EpollSet> EpollSet::Create(Errno* error) {
 
 EpollSet::~EpollSet() {
   Clear();
-  if (synth_rd_ >= 0) ::close(synth_rd_);
-  if (synth_wr_ >= 0 && synth_wr_ != synth_rd_) ::close(synth_wr_);
 }
 
-void EpollSet::SignalSynth() {
-  uint64_t one = 1;
-  ssize_t r = ::write(synth_wr_, &one, synth_wr_ == synth_rd_ ? 8 : 1);
-  (void)r;
-}
+void EpollSet::SignalSynth() { synth_wake_.Signal(); }
 
-void EpollSet::ClearSynth() {
-  uint64_t v;
-  while (::read(synth_rd_, &v, sizeof v) > 0) {
-  }
-}
+void EpollSet::ClearSynth() { synth_wake_.Drain(); }
 
 void EpollSet::OnOffloadWritable(FdEntry& e) {
   bool any = false;
@@ -223,7 +200,7 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
       bool synth_fired = false;
       std::lock_guard<std::mutex> lock(mu_);
       for (int i = 0; i < n; i++) {
-        if (buf[i].fd == synth_rd_) {  // synthetic readiness: merged below
+        if (buf[i].fd == synth_wake_.read_fd()) {  // synthetic readiness: merged below
           synth_fired = true;
           continue;
         }

@@ -24,6 +24,7 @@
 
 #include "fd_table.h"
 #include "poller/poller.h"
+#include "wake_fd.h"
 #include "wasi_serdes.h"
 #include "wasi_types.h"
 
@@ -86,7 +87,7 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
   // Synthetic readiness (offload): guest fds with synth_out set, and the host fd in the poller that is readable
   // while there are any (an eventfd on Linux, a pipe elsewhere).
   std::vector<uint32_t> synth_;
-  int synth_rd_ = -1, synth_wr_ = -1;
+  WakeFd synth_wake_;  // readable while synthetic readiness (offload writability) is waiting to be merged
   void SignalSynth();
   void ClearSynth();
 };

@@ -23,6 +23,20 @@ inline auto RetryEintr(F f) -> decltype(f()) {
 inline Errno StoreU32(Instance& inst, uint32_t ptr, uint32_t v) {
   return inst.mem.Store<uint32_t>(ptr, v) ? err::SUCCESS : err::FAULT;
 }
+// Installs two new entries at the lowest free numbers and stores both numbers (fd_pipe, sock_pair). If the
+// second cannot be installed, the first is closed again: the guest never sees half a pair.
+inline Errno InstallFdPair(Instance& inst, FdPtr a, FdPtr b, uint32_t fd1_p, uint32_t fd2_p) {
+  if (!inst.mem.InBounds(fd1_p, 4) || !inst.mem.InBounds(fd2_p, 4)) return err::FAULT;
+  uint32_t fd1, fd2;
+  if (Errno r = inst.fds().Insert(std::move(a), 0, &fd1)) return r;
+  if (Errno r = inst.fds().Insert(std::move(b), 0, &fd2)) {
+    CloseGuestFd(inst.fds(), fd1);
+    return r;
+  }
+  StoreU32(inst, fd1_p, fd1);
+  return StoreU32(inst, fd2_p, fd2);
+}
+
 inline Errno StoreU64(Instance& inst, uint32_t ptr, uint64_t v) {
   return inst.mem.Store<uint64_t>(ptr, v) ? err::SUCCESS : err::FAULT;
 }

@@ -10,6 +10,7 @@
 
 #include "fd_table.h"
 #include "poller/poller.h"
+#include "wake_fd.h"
 
 namespace wasmx {
 namespace offload {
@@ -84,7 +85,7 @@ class Worker {
 
   Pool* pool_;
   uint32_t index_;
-  int wake_rd_ = -1, wake_wr_ = -1;
+  WakeFd wake_;  // readable when the guest queued work while this thread slept (or on Stop)
   std::atomic<bool> sleeping_{false};
   Poller* poller_ = nullptr;
   struct UringCtx* uring_ = nullptr;

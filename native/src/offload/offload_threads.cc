@@ -171,22 +171,9 @@ class Pool final : public Offload {
     std::call_once(started_, [&] {
       for (uint32_t i = 0; i < nworkers_; i++) {
         auto w = std::make_unique<Worker>(this, i);
-#ifdef __linux__
-        int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        w->wake_rd_ = w->wake_wr_ = efd;
-#else
-        int p[2];
-        if (::pipe(p) == 0) {
-          for (int fd : p) {
-            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-          }
-          w->wake_rd_ = p[0];
-          w->wake_wr_ = p[1];
-        }
-#endif
+        w->wake_.Open();
         w->poller_ = Poller::Create();
-        if (w->wake_rd_ < 0 || !w->poller_ || w->poller_->Set(w->wake_rd_, pollbits::IN, true) != 0) {
+        if (!w->wake_.is_open() || !w->poller_ || w->poller_->Set(w->wake_.read_fd(), pollbits::IN, true) != 0) {
           start_error_ = std::string("offload: pool thread setup failed: ") + std::strerror(errno);
           break;
         }
@@ -257,11 +244,7 @@ class Pool final : public Offload {
 
   void Wake(Worker& w) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (w.sleeping_.load(std::memory_order_relaxed) && w.sleeping_.exchange(false)) {
-      uint64_t one = 1;
-      ssize_t r = ::write(w.wake_wr_, &one, w.wake_wr_ == w.wake_rd_ ? 8 : 1);
-      (void)r;
-    }
+    if (w.sleeping_.load(std::memory_order_relaxed) && w.sleeping_.exchange(false)) w.wake_.Signal();
   }
 
   // This guest thread takes over `e`'s queue: ops another guest thread queued must finish first (order per fd).
@@ -444,11 +427,7 @@ class Pool final : public Offload {
   void Stop() override {
     if (!running_.exchange(false)) return;
     stop_.store(true, std::memory_order_seq_cst);
-    for (auto& w : workers_) {
-      uint64_t one = 1;
-      ssize_t r = ::write(w->wake_wr_, &one, w->wake_wr_ == w->wake_rd_ ? 8 : 1);
-      (void)r;
-    }
+    for (auto& w : workers_) w->wake_.Signal();
     for (auto& t : threads_) t.join();
     threads_.clear();
   }
@@ -652,10 +631,8 @@ void Worker::Loop() {
   uint32_t idle = 0;
   auto handle = [&](int n) {
     for (int i = 0; i < n; i++) {
-      if (evs[i].fd == wake_rd_) {
-        uint64_t v;
-        while (::read(wake_rd_, &v, sizeof v) > 0) {
-        }
+      if (evs[i].fd == wake_.read_fd()) {
+        wake_.Drain();
         continue;
       }
       if (uring_ && evs[i].fd == UringEventFd(uring_)) {
@@ -738,8 +715,6 @@ void Worker::Loop() {
   uring_ = nullptr;
   delete poller_;
   poller_ = nullptr;
-  if (wake_rd_ >= 0) ::close(wake_rd_);
-  if (wake_wr_ >= 0 && wake_wr_ != wake_rd_) ::close(wake_wr_);
 }
 
 }  // namespace offload

@@ -32,14 +32,7 @@ static Errno fd_pipe(Instance& inst, uint32_t fd1_p, uint32_t fd2_p) {
     ends[i]->rights_base = kRights;
     ends[i]->rights_inheriting = 0;
   }
-  uint32_t fd1, fd2;
-  if (Errno r = inst.fds().Insert(ends[0], 0, &fd1)) return r;
-  if (Errno r = inst.fds().Insert(ends[1], 0, &fd2)) {
-    CloseGuestFd(inst.fds(), fd1);
-    return r;
-  }
-  StoreU32(inst, fd1_p, fd1);
-  return StoreU32(inst, fd2_p, fd2);
+  return InstallFdPair(inst, ends[0], ends[1], fd1_p, fd2_p);
 }
 WASMX_WASIX(fd_pipe);
 }  // namespace wasmx

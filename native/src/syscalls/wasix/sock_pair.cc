@@ -43,14 +43,7 @@ static Errno sock_pair(Instance& inst, uint32_t af_, uint32_t socktype_, uint32_
     ends[i]->sock_family = af::UNIX;
     ends[i]->sock_type = type;
   }
-  uint32_t fd1, fd2;
-  if (Errno r = inst.fds().Insert(ends[0], 0, &fd1)) return r;
-  if (Errno r = inst.fds().Insert(ends[1], 0, &fd2)) {
-    CloseGuestFd(inst.fds(), fd1);
-    return r;
-  }
-  StoreU32(inst, fd1_p, fd1);
-  return StoreU32(inst, fd2_p, fd2);
+  return InstallFdPair(inst, ends[0], ends[1], fd1_p, fd2_p);
 }
 WASMX_WASIX(sock_pair);
 }  // namespace wasmx
