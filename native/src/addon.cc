@@ -18,28 +18,29 @@ std::vector<ImportDef>& ImportRegistry() {
   return defs;
 }
 
+// Unwinds the guest's stack with a JS error that carries `key` = `value`; the runner (src/guest-task.ts) reads it.
+static void ThrowUnwind(napi_env env, const char* message, const char* key, napi_value value) {
+  napi_value msg, error;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, nullptr, msg, &error);
+  napi_set_named_property(env, error, key, value);
+  napi_throw(env, error);
+}
+
 void ExitGuest(Instance& inst, uint32_t code) {
   Process& p = *inst.proc;
   p.exit_code.store(int32_t(code));
   p.exiting.store(true);
   if (p.exit_ends_host()) ExitHost(int(code & 0xff));
-  napi_env env = inst.env;
-  napi_value msg, error, value;
-  napi_create_string_utf8(env, "guest exited", NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, nullptr, msg, &error);
-  napi_create_uint32(env, code, &value);
-  napi_set_named_property(env, error, "wasmxExitCode", value);
-  napi_throw(env, error);
+  napi_value value;
+  napi_create_uint32(inst.env, code, &value);
+  ThrowUnwind(inst.env, "guest exited", "wasmxExitCode", value);
 }
 
 void ExitThread(Instance& inst) {
-  napi_env env = inst.env;
-  napi_value msg, error, value;
-  napi_create_string_utf8(env, "guest thread exited", NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, nullptr, msg, &error);
-  napi_get_boolean(env, true, &value);
-  napi_set_named_property(env, error, "wasmxThreadExit", value);
-  napi_throw(env, error);
+  napi_value value;
+  napi_get_boolean(inst.env, true, &value);
+  ThrowUnwind(inst.env, "guest thread exited", "wasmxThreadExit", value);
 }
 
 void ExitHost(int code) {
