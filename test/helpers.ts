@@ -100,3 +100,13 @@ export async function exchange(port: number, request?: string | Buffer, host = '
 
 /** A fresh temporary directory, removed by the caller's afterEach/afterAll if wanted. */
 export const tmpdir = (prefix = 'wasmx-'): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** Parses the "key=value" lines a test guest prints (the first "=" splits) into a map. */
+export function keyValues(text: string): Record<string, string> {
+  const kv: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return kv;
+}

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cfix, connectWhenUp, startWasmx, wasmx } from './helpers';
+import { ROOT, cfix, connectWhenUp, keyValues, startWasmx, wasmx } from './helpers';
 
 const ERR = { CONNRESET: 15, PIPE: 64 };
 const MiB = 1 << 20;
@@ -38,21 +38,12 @@ function uringReason(): string {
   return m ? m[1] : '';
 }
 
-function parse(text: string): Record<string, string> {
-  const kv: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return kv;
-}
-
 type Guest = ReturnType<typeof startWasmx>;
 
 async function until(g: Guest, key: string, timeoutMs = 20_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = parse(g.stdout)[key];
+    const v = keyValues(g.stdout)[key];
     if (v !== undefined) return v;
     if (g.child.exitCode !== null || Date.now() > deadline) throw new Error(`guest never printed ${key}=:\n${g.stdout}\n${g.stderr}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -109,7 +100,7 @@ describe.each(['threads', 'uring'] as const)('offload %s', (mode) => {
     const want = Array.from({ length: 1000 }, (_, i) => `chunk ${String(i).padStart(4, '0')}\n`).join('');
     expect(data.length).toBe(want.length);
     expect(data === want).toBe(true);
-    expect(parse(g.stdout).sent).toBe('1000');
+    expect(keyValues(g.stdout).sent).toBe('1000');
   }, 30_000);
 
   it('several pool threads (--offload-threads 3): entries are sharded by fd and each fd keeps its order', async () => {
@@ -146,7 +137,7 @@ describe.each(['threads', 'uring'] as const)('offload %s', (mode) => {
     c.write('x');
     const cData = collect(c);
     expect(await exited(g), `${g.stdout}\n${g.stderr}`).toBe(0);
-    const kv = parse(g.stdout);
+    const kv = keyValues(g.stdout);
     expect([String(ERR.PIPE), String(ERR.CONNRESET)]).toContain(kv.a_err);
     expect(kv.b_send).toBe('0');
     expect(kv.b_send2).toBe('0');
@@ -168,7 +159,7 @@ describe.each(['threads', 'uring'] as const)('offload %s', (mode) => {
       s.resume();
       const data = await collect(s);
       expect(await exited(g), `${g.stdout}\n${g.stderr}`).toBe(0);
-      const kv = parse(g.stdout);
+      const kv = keyValues(g.stdout);
       expect(kv.again).toBe('1');
       expect(kv.ready).toBe('1');
       expect(kv.after).toBe('0');

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cfix, connectWhenUp, exchange, freePort, startWasmx, wasmx } from './helpers';
+import { ROOT, cfix, connectWhenUp, exchange, freePort, keyValues, startWasmx, wasmx } from './helpers';
 
 const ERR = { ACCES: 2, AGAIN: 6, BADF: 8, CONNREFUSED: 14, FAULT: 21, INVAL: 28, NOTCONN: 53, NOTSOCK: 57, NOTSUP: 58, AFNOSUPPORT: 5, PIPE: 64, TIMEDOUT: 73 };
 const HINT = /the guest tried to use the network, which is off; pass --net/;
@@ -28,28 +28,19 @@ beforeAll(() => {
   fixture = cfix('sock_cases');
 });
 
-function parse(text: string): Record<string, string> {
-  const kv: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return kv;
-}
-
 /** Runs one guest mode to completion; returns its key=value output and stderr. */
 async function runMode(mode: string, extra: string[] = [], withNet = true) {
   const r = await wasmx(['run', ...(withNet ? ['--net'] : []), fixture, mode, ...extra]);
   const out = r.stdout.toString();
   expect(r.code, `guest ${mode} failed:\n${out}\n${r.stderr}`).toBe(0);
-  return { kv: parse(out), stderr: r.stderr };
+  return { kv: keyValues(out), stderr: r.stderr };
 }
 
 /** Starts a guest mode in the background and waits until it printed `key=`. */
 async function startMode(mode: string, key: string, extra: string[] = []) {
   const g = startWasmx(['run', '--net', fixture, mode, ...extra]);
   const deadline = Date.now() + 15_000;
-  while (parse(g.stdout)[key] === undefined) {
+  while (keyValues(g.stdout)[key] === undefined) {
     if (g.child.exitCode !== null || Date.now() > deadline) {
       await g.stop();
       throw new Error(`guest ${mode} never printed ${key}:\n${g.stdout}\n${g.stderr}`);
@@ -206,9 +197,9 @@ describe('TCP, guest as server', () => {
   it('IPv6: binds [::1]:0, accepts, and the peer address round-trips byte for byte', async () => {
     const g = await startMode('server6', 'port');
     try {
-      const port = Number(parse(g.stdout).port);
+      const port = Number(keyValues(g.stdout).port);
       expect(port).toBeGreaterThan(0);
-      expect(parse(g.stdout).local).toBe(img6(LOOP6, port).toString('hex'));
+      expect(keyValues(g.stdout).local).toBe(img6(LOOP6, port).toString('hex'));
       const s = await connectWhenUp(port, '::1');
       const localPort = s.localPort!;
       const data = await new Promise<string>((resolve, reject) => {
@@ -220,7 +211,7 @@ describe('TCP, guest as server', () => {
       s.destroy();
       expect(data).toBe('hi over v6');
       expect(await waitExit(g)).toBe(0);
-      const kv = parse(g.stdout);
+      const kv = keyValues(g.stdout);
       expect(kv.done).toBe('1');
       expect(kv.peer).toBe(img6(LOOP6, localPort).toString('hex'));
       expect(kv.addr_peer).toBe(kv.peer);
@@ -234,7 +225,7 @@ describe('TCP, guest as server', () => {
     const g = await startMode('server4', 'port', [String(port)]);
     try {
       // The guest bound with the raw §6.1.1 image; the host's getsockname → WriteAddrPort gives the same 110 bytes.
-      expect(parse(g.stdout).local).toBe(img4([127, 0, 0, 1], port).toString('hex'));
+      expect(keyValues(g.stdout).local).toBe(img4([127, 0, 0, 1], port).toString('hex'));
       const s = await connectWhenUp(port);
       const localPort = s.localPort!;
       const first = await new Promise<string>((resolve, reject) => {
@@ -247,7 +238,7 @@ describe('TCP, guest as server', () => {
       expect(first).toBe('first');
       expect((await exchange(port)).toString()).toBe('second'); // preview1 sock_accept (3 params)
       expect(await waitExit(g)).toBe(0);
-      const kv = parse(g.stdout);
+      const kv = keyValues(g.stdout);
       // wasix_32v1.sock_accept (4-param alias) wrote all 110 bytes (the guest pre-filled them with 0xee).
       expect(kv.peer).toBe(img4([127, 0, 0, 1], localPort).toString('hex'));
       expect(kv.accepted_filetype).toBe('6');
