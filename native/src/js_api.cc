@@ -16,6 +16,8 @@ namespace wasmx {
 
 napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
 napi_value CreateBenchExports(napi_env env);                     // bench_noop.cc: baselines for bench/hostcall.js
+bool ParseLibraryProcessOptions(const Napi::Object& opts, ProcessOptions* po);  // library_api.cc
+void AddLibraryExports(Napi::Env env, Napi::Object exports);                   // library_api.cc
 
 namespace {
 
@@ -96,6 +98,8 @@ Napi::Value CreateProcessJs(const Napi::CallbackInfo& info) {
   if (threads.IsNumber() && threads.As<Napi::Number>().DoubleValue() >= 1 && threads.As<Napi::Number>().DoubleValue() <= 64)
     po.offload.threads = threads.As<Napi::Number>().Uint32Value();
   po.offload.verbose = Flag(opts, "verbose");
+  // Library runs: stdio host fds (numbers; -1 = the host's own) and the "listening on" line (library_api.cc).
+  if (!ParseLibraryProcessOptions(opts, &po)) return Fail(env, "createProcess: stdio must be an array of 3 fd numbers");
 
   auto proc = CreateProcess();
   std::string error = proc->Init(po);
@@ -264,6 +268,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_create_function(env, "listenTcp", NAPI_AUTO_LENGTH, ListenTcpJs, nullptr, &listen);
   exports.Set("listenTcp", Napi::Value(env, listen));
   exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
+  AddLibraryExports(env, exports);
   return exports;
 }
 
