@@ -124,6 +124,16 @@ describe('library run()', () => {
     expect(r.ms).toBeLessThan(5_000);
   });
 
+  it('a trap rejects with TrapError (worker and inThread alike); bytes of WAT text run too', async () => {
+    await expect(wasmx.run(wat('core_trap'), { stdio: 'ignore' })).rejects.toThrow(wasmx.TrapError);
+    await expect(wasmx.run(wat('core_trap'), { stdio: 'ignore', inThread: true })).rejects.toThrow(wasmx.TrapError);
+    const text = require('node:fs').readFileSync(path.join(ROOT, 'examples', 'hello.wat'));
+    const r = wasmx.run(text, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = collect(r.stdout);
+    expect(await r).toBe(0);
+    expect(out()).toBe('Hello from wasmx\n');
+  });
+
   it('unknown options and wrong kinds are a UsageError naming the option, thrown at once', () => {
     expect(() => wasmx.run(wat('cli_hello'), { stdoutt: 'pipe' } as never)).toThrow(/run: unknown option 'stdoutt'/);
     expect(() => wasmx.run(wat('cli_hello'), { stdoutt: 'pipe' } as never)).toThrow(wasmx.UsageError);
