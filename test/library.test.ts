@@ -2,6 +2,7 @@
 // unthreaded runs on workers, the event loop staying free, stdio pipes, AbortSignal, option errors, serve's
 // handle, and scripts that end by themselves once their guests have.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,21 @@ function nodeScript(script: string, limitMs: number, onStdout?: (text: string, c
       resolve({ code, signal, ms: Date.now() - t0, stdout, stderr });
     });
   });
+}
+
+/** Threads of this process asleep in poll(2) — the guests' wait primitive (Node's own loops sleep in epoll). */
+function threadsInPoll(): number {
+  let n = 0;
+  for (const t of fs.readdirSync('/proc/self/task')) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const wchan = fs.readFileSync(`/proc/self/task/${t}/wchan`, 'utf8');
+      if (stat[stat.lastIndexOf(')') + 2] === 'S' && /poll_schedule_timeout|do_sys_poll/.test(wchan)) n++;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return n;
 }
 
 describe('library run()', () => {
@@ -124,10 +140,23 @@ describe('library run()', () => {
     expect(r.ms).toBeLessThan(5_000);
   });
 
+  it('an AbortSignal reaches a threaded guest with a handler: both blocked threads interrupted, the handler runs, exit 0', async () => {
+    const ac = new AbortController();
+    const r = wasmx.run(wat('signals_mt'), { stdio: ['ignore', 'pipe', 'inherit'], signal: ac.signal });
+    const out = collect(r.stdout);
+    await waitUntil(() => out().includes('blocked child\n'), 'the marker');
+    await waitUntil(() => threadsInPoll() >= 2, 'both guest threads asleep in the kernel');
+    ac.abort();
+    expect(await r).toBe(0);
+    expect(out()).toMatch(/signal 15 on [12]\n/);
+    expect(out()).toContain('child sleep r=27\n'); // INTR
+    expect(out().endsWith('join r=0\ndone\n')).toBe(true);
+  });
+
   it('a trap rejects with TrapError (worker and inThread alike); bytes of WAT text run too', async () => {
     await expect(wasmx.run(wat('core_trap'), { stdio: 'ignore' })).rejects.toThrow(wasmx.TrapError);
     await expect(wasmx.run(wat('core_trap'), { stdio: 'ignore', inThread: true })).rejects.toThrow(wasmx.TrapError);
-    const text = require('node:fs').readFileSync(path.join(ROOT, 'examples', 'hello.wat'));
+    const text = fs.readFileSync(path.join(ROOT, 'examples', 'hello.wat'));
     const r = wasmx.run(text, { stdio: ['ignore', 'pipe', 'inherit'] });
     const out = collect(r.stdout);
     expect(await r).toBe(0);
@@ -166,11 +195,14 @@ describe('library run()', () => {
     expect(r.ms).toBeLessThan(10_000);
   });
 
-  it('SIGTERM to a host running a library guest ends it (no handler left installed, no spin)', async () => {
-    const script = `require(${JSON.stringify(DIST)}).run(${JSON.stringify(wat('lib_sleep'))}, { args: ['long'] }).then((c) => console.log('ended', c));`;
+  it.each([
+    ['an unthreaded', 'lib_sleep', 'sleeping'],
+    ['a threaded', 'signals_mt', 'blocked child'],
+  ])('SIGTERM to a host running %s library guest ends it (run() installs no handler: no swallowed signal, no spin)', async (_, fixture, marker) => {
+    const script = `require(${JSON.stringify(DIST)}).run(${JSON.stringify(wat(fixture))}, { args: ['long'] }).then((c) => console.log('ended', c));`;
     let sent = 0;
     const r = await nodeScript(script, 10_000, (out, child) => {
-      if (out.includes('sleeping') && !sent) {
+      if (out.includes(marker) && !sent) {
         sent = Date.now();
         child.kill('SIGTERM');
       }
