@@ -213,6 +213,24 @@ describe('library run()', () => {
   });
 });
 
+describe('the public surface', () => {
+  it("README's Library API table names exactly what src/index.ts exports (values and types)", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Library API');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const named = new Set<string>();
+    for (const row of section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| export'))) {
+      const [, first, second] = row.split('|');
+      const cell = first.trim() === 'types' ? second : first.split('→')[0];
+      for (const m of cell.matchAll(/`(\w+)/g)) named.add(m[1]);
+    }
+    const dts = fs.readFileSync(path.join(ROOT, 'dist', 'index.d.ts'), 'utf8');
+    const exported = [...dts.matchAll(/export (?:type )?\{([^}]+)\}/g)].flatMap((m) => m[1].split(',').map((x) => x.trim()));
+    expect([...named].sort()).toEqual(exported.sort());
+    expect(Object.keys(wasmx).sort()).toEqual(['LinkError', 'LoadError', 'Server', 'TrapError', 'UsageError', 'WasmxError', 'loadModule', 'run', 'serve', 'watToWasm']);
+  });
+});
+
 describe('library serve()', () => {
   it('resolves once listening: address, listening event, requests answered, close() drains and frees the port', async () => {
     const port = await freePort();
