@@ -1,6 +1,7 @@
 #include "futex_table.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "instance.h"
 #include "wait.h"
@@ -17,7 +18,7 @@ Errno FutexTable::Wait(Instance& self, uint32_t addr, uint32_t expected, bool ha
   auto* word = reinterpret_cast<uint32_t*>(mem.At(addr));
 
   Waiter me;
-  me.inst = &self;
+  me.inst = self.shared_from_this();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) {
@@ -33,7 +34,11 @@ Errno FutexTable::Wait(Instance& self, uint32_t addr, uint32_t expected, bool ha
   WaitResult r = WaitWoken(self, timeout, [](void* w) {
     return static_cast<Waiter*>(w)->woken.load(std::memory_order_acquire);
   }, &me);
-  std::lock_guard<std::mutex> lock(mu_);  // a waker may still be writing our wake fd: wait for it to finish
+  if (me.woken.load(std::memory_order_acquire)) {  // a waker dequeued us; it touches only its copy of me.inst now
+    *woken = true;
+    return err::SUCCESS;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
   if (!me.woken.load(std::memory_order_relaxed)) {  // timed out or interrupted: we are still queued
     auto it = waiters_.find(addr);
     if (it != waiters_.end()) {
@@ -47,19 +52,25 @@ Errno FutexTable::Wait(Instance& self, uint32_t addr, uint32_t expected, bool ha
 }
 
 uint32_t FutexTable::Wake(uint32_t addr, uint32_t count) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = waiters_.find(addr);
-  if (it == waiters_.end()) return 0;
-  auto& q = it->second;
+  thread_local std::vector<std::shared_ptr<Instance>> woken;
   uint32_t n = 0;
-  while (n < count && !q.empty()) {
-    Waiter* w = q.front();
-    q.pop_front();
-    w->woken.store(true, std::memory_order_release);
-    WakeThread(*w->inst);  // under the lock: the waiter cannot return (and free its stack slot) before this
-    n++;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = waiters_.find(addr);
+    if (it == waiters_.end()) return 0;
+    auto& q = it->second;
+    while (n < count && !q.empty()) {
+      Waiter* w = q.front();
+      q.pop_front();
+      woken.push_back(w->inst);                        // before the store: `w` may be gone right after it
+      w->woken.store(true, std::memory_order_release);
+      n++;
+    }
+    if (q.empty()) waiters_.erase(it);
   }
-  if (q.empty()) waiters_.erase(it);
+  // Outside the lock, so a woken waiter does not run into it.
+  for (auto& i : woken) UnparkThread(*i);
+  woken.clear();
   return n;
 }
 

@@ -2,12 +2,13 @@
 //
 // The only blocking primitive wasix-libc uses for threads. A waiter compares the guest word with `expected`
 // under the table lock (an atomic 32-bit load), so a waker that changes the word and then calls Wake can never
-// slip between the compare and the sleep. A waiter sleeps in the one wait primitive (wait.h) on its thread's wake
-// fd, so a signal interrupts it like any other blocking call; Wake(addr, 1) marks exactly one waiter woken, in
-// FIFO order, and writes that thread's wake fd.
+// slip between the compare and the sleep. A waiter sleeps in the one wait primitive (wait.h's WaitWoken: parked on
+// its thread's condition variable), so a signal interrupts it like any other blocking call; Wake(addr, 1) marks
+// exactly one waiter woken, in FIFO order, and unparks that thread.
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
@@ -33,7 +34,7 @@ class FutexTable {
 
  private:
   struct Waiter {
-    Instance* inst;
+    std::shared_ptr<Instance> inst;  // kept alive for the waker, which unparks it after dropping the lock
     std::atomic<bool> woken{false};
   };
   std::mutex mu_;

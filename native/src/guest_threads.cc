@@ -91,7 +91,7 @@ size_t GuestThreads::Exited(uint32_t tid) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(tid);
   instances_.erase(tid);
-  for (Instance* j : joiners_) WakeThread(*j);  // under the lock: a joiner leaves the list before it returns
+  for (Instance* j : joiners_) UnparkThread(*j);  // under the lock: a joiner leaves the list before it returns
   return live_.size();
 }
 

@@ -4,7 +4,9 @@
 #include <node_api.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "guest_memory.h"
 #include "process.h"
@@ -12,14 +14,23 @@
 
 namespace wasmx {
 
-struct Instance {
+struct Instance : std::enable_shared_from_this<Instance> {
   napi_env env = nullptr;
   GuestMemory mem;
   std::shared_ptr<Process> proc;
   uint32_t tid = 0;
   napi_ref exports_ref = nullptr;  // the instance's exports, once known (signal delivery)
-  // Woken and interrupted through this fd (wait.h): every blocking host call of this thread polls it.
+  // Woken and interrupted through this fd (wait.h): every blocking host call of this thread that waits for fds
+  // polls it.
   WakeFd wake;
+  // Condition-style waits (futexes, thread_join: wait.h's WaitWoken) park on park_seq instead (a host futex on
+  // Linux, a condition variable elsewhere): cheaper than a poll plus an eventfd read per wake-up. park_seq changes
+  // on every unpark.
+  std::atomic<uint32_t> park_seq{0};
+#ifndef __linux__
+  std::mutex park_mu;
+  std::condition_variable park_cv;
+#endif
   // Why the thread must stop waiting (wait::kSignal, wait::kExit bits). Checked after every import (one load).
   std::atomic<uint32_t> attention{0};
   // Signals for this thread (thread_signal, raise, and process signals this thread claimed): bit n = signal n,

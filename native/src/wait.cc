@@ -1,8 +1,14 @@
 #include "wait.h"
 
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <vector>
 
@@ -64,11 +70,27 @@ bool Interrupted(Instance& inst, uint32_t wake_on) {
   return false;
 }
 
-void WakeThread(Instance& inst) { inst.wake.Signal(); }
+void UnparkThread(Instance& inst) {
+#ifdef __linux__
+  inst.park_seq.fetch_add(1, std::memory_order_release);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&inst.park_seq), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+#else
+  {
+    std::lock_guard<std::mutex> lock(inst.park_mu);  // a waiter between its check and its sleep cannot miss it
+    inst.park_seq.fetch_add(1, std::memory_order_release);
+  }
+  inst.park_cv.notify_one();
+#endif
+}
+
+void WakeThread(Instance& inst) {
+  inst.wake.Signal();
+  UnparkThread(inst);
+}
 
 void InterruptThread(Instance& inst, uint32_t reason) {
   inst.attention.fetch_or(reason, std::memory_order_release);
-  inst.wake.Signal();
+  WakeThread(inst);
 }
 
 WaitResult WaitFds(Instance& inst, struct pollfd* fds, size_t n, uint64_t timeout_ns, uint32_t wake_on) {
@@ -109,15 +131,31 @@ WaitResult WaitFd(Instance& inst, int fd, short events, uint64_t timeout_ns, uin
 
 WaitResult WaitWoken(Instance& inst, uint64_t timeout_ns, bool (*done)(void*), void* arg, uint32_t wake_on) {
   const uint64_t deadline = Deadline(timeout_ns);
-  struct pollfd p = {inst.wake.read_fd(), POLLIN, 0};
   for (;;) {
+    const uint32_t seq = inst.park_seq.load(std::memory_order_acquire);  // before the checks (see the protocol)
     if (done(arg)) return WaitResult::kReady;
     if (Interrupted(inst, wake_on)) return WaitResult::kInterrupted;
-    p.revents = 0;
-    int r = PollUntil(&p, 1, deadline);
-    if (r < 0 && errno != EINTR) return WaitResult::kError;
-    if (r > 0) inst.wake.Drain();
-    if (r == 0 && Expired(deadline)) return done(arg) ? WaitResult::kReady : WaitResult::kTimedOut;
+    uint64_t left = UINT64_MAX;
+    if (deadline != wait::kForever) {
+      const uint64_t now = MonotonicNs();
+      if (now >= deadline) return done(arg) ? WaitResult::kReady : WaitResult::kTimedOut;
+      left = deadline - now;
+    }
+#ifdef __linux__
+    // Sleeps only while park_seq still is `seq` (an unpark since the load above returns at once).
+    struct timespec ts, *tsp = nullptr;
+    if (left != UINT64_MAX) {
+      ts.tv_sec = time_t(left / 1000000000ull);
+      ts.tv_nsec = long(left % 1000000000ull);
+      tsp = &ts;
+    }
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&inst.park_seq), FUTEX_WAIT_PRIVATE, seq, tsp, nullptr, 0);
+#else
+    std::unique_lock<std::mutex> lock(inst.park_mu);
+    auto changed = [&] { return inst.park_seq.load(std::memory_order_acquire) != seq; };
+    if (left == UINT64_MAX) inst.park_cv.wait(lock, changed);
+    else inst.park_cv.wait_for(lock, std::chrono::nanoseconds(int64_t(left)), changed);
+#endif
   }
 }
 

@@ -45,13 +45,16 @@ WaitResult WaitFd(Instance& inst, int fd, short events, uint64_t timeout_ns, uin
                   short* revents = nullptr);
 // The same for several fds (revents filled in for each; n may be 0: a plain interruptible sleep).
 WaitResult WaitFds(Instance& inst, struct pollfd* fds, size_t n, uint64_t timeout_ns, uint32_t wake_on = wait::kCall);
-// Waits on the wake fd alone until `done(arg)` is true (checked first and after every wake-up; wakers make it
-// true and then call WakeThread). For condition-style waits: futexes, thread_join, host-thread work.
+// Waits until `done(arg)` is true (checked first and after every wake-up; wakers make it true and then call
+// UnparkThread or WakeThread). For condition-style waits: futexes, thread_join, host-thread work. It parks on the
+// thread's condition variable (Instance::park_cv), which InterruptThread also signals: no fd is polled.
 WaitResult WaitWoken(Instance& inst, uint64_t timeout_ns, bool (*done)(void*), void* arg,
                      uint32_t wake_on = wait::kCall);
 
 // Wakes `inst` from its current (or next) wait without a reason: the waiter re-checks its own condition.
 void WakeThread(Instance& inst);
+// The same for a thread known to wait in WaitWoken (futex and join wakers): no fd write.
+void UnparkThread(Instance& inst);
 // Sets `reason` (wait::kSignal / wait::kExit) on `inst` and wakes it.
 void InterruptThread(Instance& inst, uint32_t reason);
 // For the calling thread: true when a reason in `wake_on` holds now (a waiting kSignal is claimed here: a
