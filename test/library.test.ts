@@ -58,7 +58,7 @@ function nodeScript(script: string, limitMs: number, onStdout?: (text: string, c
   });
 }
 
-/** Threads of this process asleep in poll(2) — the guests' wait primitive (Node's own loops sleep in epoll). */
+/** Threads of this process asleep in poll(2) — a guest's wait primitive (Node's own loops sleep in epoll). */
 function threadsInPoll(): number {
   let n = 0;
   for (const t of fs.readdirSync('/proc/self/task')) {
@@ -147,12 +147,13 @@ describe('library run()', () => {
     expect(r.ms).toBeLessThan(5_000);
   });
 
-  it('an AbortSignal reaches a threaded guest with a handler: both blocked threads interrupted, the handler runs, exit 0', async () => {
+  it('an AbortSignal reaches a threaded guest with a handler: its blocked threads are interrupted, the handler runs, exit 0', async () => {
     const ac = new AbortController();
     const r = wasmx.run(wat('signals_mt'), { stdio: ['ignore', 'pipe', 'inherit'], signal: ac.signal });
     const out = collect(r.stdout);
     await waitUntil(() => out().includes('blocked child\n'), 'the marker');
-    await waitUntil(() => threadsInPoll() >= 2, 'both guest threads asleep in the kernel');
+    // the child asleep in thread_sleep's poll (the main thread's join parks on a futex, as idle workers do)
+    await waitUntil(() => threadsInPoll() >= 1, 'the child asleep in the kernel');
     ac.abort();
     expect(await r).toBe(0);
     expect(out()).toMatch(/signal 15 on [12]\n/);
