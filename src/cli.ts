@@ -8,6 +8,7 @@ import { createImportedMemory, planLinking } from './linker';
 import { OffloadMode, native } from './native';
 import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
 import { ServeOptions, serve } from './serve';
+import { formatAddress, parseAdminAddress, startAdmin } from './admin';
 
 const HELP = `wasmx — run WASIX modules on Node.js, with the system calls in a C++ addon
 
@@ -28,6 +29,9 @@ Run options:
   --offload-max-bytes N   bytes in flight per process in the offload pool (default 8388608)
   --offload-threads N     offload pool threads (default: 1 per 4 cores, 1..4)
   --verbose               diagnostics on stderr (the offload backend chosen, fallbacks)
+  --admin [HOST:]PORT     HTTP /healthz, /readyz and /metrics (Prometheus) on HOST:PORT (default host 127.0.0.1;
+                          0.0.0.0 in a container); off by default. Under run, the guest then runs on a worker
+                          thread (see docs/deploy.md)
   --                      end of options; everything after the module goes to the guest anyway
 
 Serve options (N instances of the module sharing the port, supervised):
@@ -129,6 +133,9 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
       case '--verbose':
         verbose = true;
         break;
+      case '--admin':
+        serveOpts.admin = parseAdminAddress(arg());
+        break;
       case '--offload': {
         const m = arg();
         if (!['off', 'threads', 'uring', 'auto'].includes(m)) throw new UsageError(`--offload ${m}: expected off, threads, uring or auto`);
@@ -181,10 +188,17 @@ async function runCommand(argv: string[]): Promise<number> {
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
   native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
-  if (isThreaded(loaded) && plan.memoryImport?.shared) {
-    // Every guest thread on a pool worker; this thread dispatches spawns. When the guest is done, end the host
-    // at once: a worker may still be blocked in a guest syscall and would never join.
-    const outcome = await runThreadedProcess(createThreadPool(), loaded, processId, createImportedMemory(plan.memoryImport), cmd.options);
+  const admin = cmd.options.admin;
+  if ((isThreaded(loaded) && plan.memoryImport?.shared) || admin) {
+    // Every guest thread on a pool worker; this thread dispatches spawns (and answers --admin, which a guest
+    // running on this thread would block). When the guest is done, end the host at once: a worker may still be
+    // blocked in a guest syscall and would never join.
+    if (admin) {
+      const a = await startAdmin(admin, { processIds: () => [processId], instanceCount: 1, isDraining: false });
+      writeErr(`wasmx: admin on http://${formatAddress(a.address)} (/healthz /readyz /metrics)`);
+    }
+    const memory = plan.memoryImport?.shared ? createImportedMemory(plan.memoryImport) : undefined;
+    const outcome = await runThreadedProcess(createThreadPool(), loaded, processId, memory, cmd.options);
     let code: number;
     if (outcome.status === 'exit') code = outcome.code & 0xff;
     else if (outcome.status === 'trap') {

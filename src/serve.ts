@@ -4,9 +4,11 @@
  * wasmx opens (`--tcplisten`) preopened in every instance. Instances that exit or trap are restarted with
  * backoff; too many failures in a minute stop the server. SIGINT/SIGTERM drain gracefully.
  */
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import type Piscina from 'piscina';
+import { AdminAddress, formatAddress, startAdmin } from './admin';
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, planLinking } from './linker';
 import { LoadedModule } from './loader';
@@ -25,6 +27,8 @@ export interface ServeOptions extends RunOptions {
   maxFailuresPerMinute?: number;
   /** Where log lines go (default: stderr). */
   log?: (line: string) => void;
+  /** Serve /healthz, /readyz and /metrics here (src/admin.ts). */
+  admin?: AdminAddress;
 }
 
 interface Slot {
@@ -34,7 +38,8 @@ interface Slot {
   consecutive: number;
 }
 
-export class Server {
+/** Events: 'instanceExit' ({ instance, status, code, reason }), 'instanceRestart' ({ instance, delayMs }), 'close' (code). */
+export class Server extends EventEmitter {
   private readonly pool: Piscina;
   private readonly slots: Slot[];
   private readonly failures: number[] = [];
@@ -47,6 +52,7 @@ export class Server {
   readonly done: Promise<number>;
 
   constructor(private readonly loaded: LoadedModule, private readonly opts: ServeOptions) {
+    super();
     const n = opts.instances ?? os.availableParallelism();
     if (!Number.isInteger(n) || n < 1) throw new WasmxError(`--threads must be a positive integer`, 2);
     planLinking(loaded.imports, opts); // link errors (and --strict) surface before anything starts
@@ -61,6 +67,20 @@ export class Server {
     this.pool = createThreadPool({ warm: n });
     this.slots = Array.from({ length: n }, (_, index) => ({ index, startedAt: 0, consecutive: 0 }));
     this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  /** True from the moment a drain starts (the admin server's /readyz turns 503). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get instanceCount(): number {
+    return this.slots.length;
+  }
+
+  /** The guest processes of the instances running now. */
+  processIds(): number[] {
+    return this.slots.flatMap((s) => (s.processId === undefined ? [] : [s.processId]));
   }
 
   start(): void {
@@ -89,6 +109,8 @@ export class Server {
     if (this.draining || this.stopped) return this.maybeFinishDrain();
     const reason =
       outcome.status === 'exit' ? `exited with code ${outcome.code}` : outcome.status === 'trap' ? `trapped: ${outcome.message}` : `failed: ${outcome.message}`;
+    const code = outcome.status === 'exit' ? outcome.code : outcome.status === 'trap' ? 134 : outcome.exitCode;
+    this.emit('instanceExit', { instance: slot.index, status: outcome.status, code, reason });
     const now = Date.now();
     this.failures.push(now);
     while (this.failures.length && this.failures[0] < now - 60_000) this.failures.shift();
@@ -101,6 +123,7 @@ export class Server {
     slot.consecutive = now - slot.startedAt > 10_000 ? 0 : slot.consecutive + 1;
     const delay = Math.min(5_000, 100 * 2 ** Math.max(0, slot.consecutive - 1));
     this.log(`instance ${slot.index} ${reason}; restarting in ${delay} ms`);
+    this.emit('instanceRestart', { instance: slot.index, delayMs: delay });
     setTimeout(() => this.launch(slot), delay);
   }
 
@@ -131,6 +154,7 @@ export class Server {
     if (this.stopped) return;
     this.stopped = true;
     this.resolveDone(code);
+    this.emit('close', code);
   }
 }
 
@@ -140,6 +164,11 @@ export async function serve(loaded: LoadedModule, opts: ServeOptions): Promise<n
   const onSignal = (): void => server.drain();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (opts.admin) {
+    const admin = await startAdmin(opts.admin, server);
+    (opts.log ?? ((line) => fs.writeSync(2, `wasmx serve: ${line}\n`)))(`admin on http://${formatAddress(admin.address)} (/healthz /readyz /metrics)`);
+    void server.done.then(() => admin.close());
+  }
   server.start();
   return server.done;
 }

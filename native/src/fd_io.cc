@@ -10,6 +10,7 @@
 
 #include "errno_map.h"
 #include "event_fd.h"
+#include "io_counters.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE is set on every socket instead
@@ -101,6 +102,7 @@ Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* 
     return LastErrno();
   }
   *written = done;
+  if (is_socket && done) CountIo(kIoBytesSent, done);
   if (done == 0 && (guest_nonblock || e.kind == FdKind::kSocket)) return err::AGAIN;
   return err::SUCCESS;
 }
@@ -132,6 +134,7 @@ Errno RecvEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t
     }
     if (n >= 0) {
       *nread = uint64_t(n);
+      if (is_socket && n > 0 && !(msg_flags & MSG_PEEK)) CountIo(kIoBytesReceived, uint64_t(n));
       return err::SUCCESS;
     }
     if (errno == EINTR) continue;

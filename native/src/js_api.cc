@@ -16,6 +16,8 @@ namespace wasmx {
 
 napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
 napi_value CreateBenchExports(napi_env env);                     // bench_noop.cc: baselines for bench/hostcall.js
+Napi::Value AdminCountersJs(const Napi::CallbackInfo& info);     // admin_api.cc: what --admin reads
+Napi::Value ListeningSocketsJs(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -264,6 +266,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_create_function(env, "listenTcp", NAPI_AUTO_LENGTH, ListenTcpJs, nullptr, &listen);
   exports.Set("listenTcp", Napi::Value(env, listen));
   exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
+  exports.Set("adminCounters", Napi::Function::New(env, AdminCountersJs, "adminCounters"));
+  exports.Set("listeningSockets", Napi::Function::New(env, ListeningSocketsJs, "listeningSockets"));
   return exports;
 }
 
