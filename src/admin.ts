@@ -186,11 +186,19 @@ export function startAdmin(addr: AdminAddress, target: AdminTarget, opts: AdminO
   const metrics = new AdminMetrics(target, opts.importStats === undefined ? addonImportStats() : opts.importStats);
   let stopped = false;
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    try {
+      route(req, res, reply);
+    } catch (e) {
+      // A failed read of the addon must cost one response, never the server.
+      if (!res.headersSent) reply(500, `admin: ${(e as Error).message}\n`);
+    }
+  });
+  const route = (req: http.IncomingMessage, res: http.ServerResponse, reply: (status: number, body: string, type?: string) => void): void => {
+    const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return reply(405, 'method not allowed\n');
@@ -208,7 +216,7 @@ export function startAdmin(addr: AdminAddress, target: AdminTarget, opts: AdminO
       return;
     }
     reply(404, 'not found (try /healthz, /readyz, /metrics)\n');
-  });
+  };
   server.keepAliveTimeout = 65_000; // longer than scrapers' and load balancers' idle timeouts
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
