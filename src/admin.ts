@@ -10,6 +10,7 @@
  * (native/src/io_counters.h) summed when /metrics is scraped, and the supervisor's events are counted as they
  * happen. The guests' own traffic is all that is counted; requests to this server are not.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type * as Prom from 'prom-client';
 import { UsageError, WasmxError } from './errors';
@@ -179,6 +180,14 @@ export interface AdminServer {
   readonly address: AdminAddress;
   readonly metrics: AdminMetrics;
   close(): Promise<void>;
+}
+
+/** serve: the admin server for `server`, announced on its log, closed when it stops. */
+export async function attachAdmin(server: AdminTarget & { once(event: 'close', fn: () => void): unknown }, addr: AdminAddress, log = (line: string) => fs.writeSync(2, `wasmx serve: ${line}\n`)): Promise<AdminServer> {
+  const admin = await startAdmin(addr, server);
+  log(`admin on http://${formatAddress(admin.address)} (/healthz /readyz /metrics)`);
+  server.once('close', () => void admin.close());
+  return admin;
 }
 
 /** Starts the admin server for `target`; rejects with a WasmxError (exit 2) when the address cannot be bound. */

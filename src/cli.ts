@@ -2,27 +2,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TrapError, UsageError, WasmxError } from './errors';
-import { Preopen, RunOptions, callStart, createGuestProcess, instantiate } from './runner';
+import { Preopen, callStart, createGuestProcess, instantiate } from './runner';
 import { loadModule } from './loader';
 import { createImportedMemory, planLinking } from './linker';
 import { OffloadMode, native } from './native';
 import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
-import { ServeOptions, serve } from './serve';
-import { formatAddress, parseAdminAddress, startAdmin } from './admin';
+import { AdminAddress, attachAdmin, formatAddress, parseAdminAddress, startAdmin } from './admin';
+import { Server, ServerConfig, parseHostPort } from './serve';
 
 const HELP = `wasmx — run WASIX modules on Node.js, with the system calls in a C++ addon
 
 Usage:
   wasmx run [options] <module.wasm|module.wat> [args...]
+  wasmx [options] <module> [args...]          (the same as run, wasmer/wasmtime style)
   wasmx serve [--threads N] [--tcplisten HOST:PORT]... [options] <module> [args...]
   wasmx --help | --version
 
+Options go before the module: everything after it goes to the guest.
+
 Run options:
   --dir HOST[::GUEST]     preopen host directory HOST as GUEST (default: the same path)
-  --mapdir GUEST::HOST    preopen host directory HOST as GUEST (wasmer's spelling)
+  --mapdir GUEST:HOST     preopen host directory HOST as GUEST (wasmer's spelling; GUEST::HOST works too)
   --env KEY=VALUE         set a guest environment variable (--env KEY copies the host's value)
-  --net                   allow sockets (without it, socket calls fail with EACCES)
+  --net                   allow sockets (without it, socket calls fail with EACCES; serve implies it)
   --strict                refuse to start when the module imports functions wasmx does not provide
+  --quiet                 no "wasmx: listening on ADDR" line when the guest listens
   --offload MODE          send/shutdown/close of accepted TCP sockets on background threads: off, threads,
                           uring (io_uring; falls back to threads) or auto (default: threads from 4 cores, else
                           off; WASMX_OFFLOAD=MODE changes the default; see README "Offload")
@@ -34,22 +38,25 @@ Run options:
                           thread (see docs/deploy.md)
   --                      end of options; everything after the module goes to the guest anyway
 
-Serve options (N instances of the module sharing the port, supervised):
+Serve options (N instances of the module sharing the port, supervised; sockets allowed):
   --threads N             number of instances (default: the number of cores)
-  --tcplisten HOST:PORT   open this listener once and preopen it in every instance (after --dir preopens)
+  --tcplisten HOST:PORT   open this listener once and preopen it in every instance (fd 3, after --dir preopens),
+                          for programs that accept on a preopened socket instead of binding their own
   --grace SECONDS         on SIGINT/SIGTERM, time given to in-flight connections (default 5)
   --max-failures N        instance exits or traps per minute that stop the server (default 10)
   Each instance sees WASMX_INSTANCE (0..N-1) and WASMX_INSTANCES in its environment; sockets the guests
-  bind get SO_REUSEPORT so they can all bind the same address.
+  bind get SO_REUSEPORT so they can all bind the same address. An instance that ends before any has listened
+  stops the server at once, with the reason.
 
 Exit status: the guest's exit code; 134 when the guest traps; 2 for usage, load or link errors.
 
 Examples:
-  wasmx run hello.wasm
-  wasmx run --dir ./public::/www --env PORT=8080 --net server.wasm --verbose
+  wasmx run examples/hello.wat
+  wasmx run --dir . --env GREETING=hi examples/hello.wat first-arg
+  wasmx examples/hello.wat
   wasmx run --net examples/hello-server.wat      # then: curl http://127.0.0.1:8080/
-  wasmx serve --threads 4 --net examples/hello-server.wat
-  wasmx serve --threads 2 --tcplisten 127.0.0.1:8080 accept-loop.wasm
+  wasmx serve --threads 4 examples/hello-server.wat
+  wasmx serve --threads 2 --tcplisten 127.0.0.1:8080 examples/accept-loop.wat
 `;
 
 function version(): string {
@@ -59,24 +66,20 @@ function version(): string {
 export interface RunCommand {
   module: string;
   guestArgs: string[];
-  options: ServeOptions;
+  options: ServerConfig;
+  /** --admin: where /healthz, /readyz and /metrics are served (src/admin.ts). */
+  admin?: AdminAddress;
 }
 
 function parsePreopen(spec: string, order: 'host-guest' | 'guest-host', flag: string): Preopen {
-  const parts = spec.split('::');
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new UsageError(`${flag} ${spec}: expected ${order === 'host-guest' ? 'HOST[::GUEST]' : 'GUEST::HOST'}`);
+  // wasmer's --mapdir is GUEST:HOST; with exactly one colon and no '::' that is unambiguous.
+  const parts = order === 'guest-host' && !spec.includes('::') && spec.split(':').length === 2 ? spec.split(':') : spec.split('::');
+  if (parts.length > 2 || parts.some((p) => p === '')) throw new UsageError(`${flag} ${spec}: expected ${order === 'host-guest' ? 'HOST[::GUEST]' : 'GUEST:HOST'}`);
   if (order === 'guest-host') {
-    if (parts.length !== 2) throw new UsageError(`${flag} ${spec}: expected GUEST::HOST`);
+    if (parts.length !== 2) throw new UsageError(`${flag} ${spec}: expected GUEST:HOST (or GUEST::HOST)`);
     return { guest: parts[0], host: parts[1] };
   }
   return { host: parts[0], guest: parts[1] ?? parts[0] };
-}
-
-function parseHostPort(spec: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(spec);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--tcplisten ${spec}: expected HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)`);
-  return { host: m[1], port };
 }
 
 function positiveInt(flag: string, v: string): number {
@@ -87,12 +90,14 @@ function positiveInt(flag: string, v: string): number {
 
 /** Parses `run`'s (or `serve`'s) arguments after the command word. Options stop at the module path. */
 export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): RunCommand {
-  const serveOpts: ServeOptions = {};
+  const serveOpts: ServerConfig = {};
   const dirs: Preopen[] = [];
   const env: string[] = [];
   let net = false;
   let strict = false;
   let verbose = false;
+  let quiet = false;
+  let admin: AdminAddress | undefined;
   let offload: OffloadMode | undefined;
   let offloadMaxBytes: number | undefined;
   let offloadThreads: number | undefined;
@@ -134,7 +139,10 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
         verbose = true;
         break;
       case '--admin':
-        serveOpts.admin = parseAdminAddress(arg());
+        admin = parseAdminAddress(arg());
+        break;
+      case '--quiet':
+        quiet = true;
         break;
       case '--offload': {
         const m = arg();
@@ -175,7 +183,15 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   if (module === undefined) throw new UsageError(`missing module (usage: wasmx ${command} [options] <module> [args...])`);
   const guestArgs = argv.slice(i + 1);
   const offloadOpts = { ...(offload ? { offload } : {}), ...(offloadMaxBytes ? { offloadMaxBytes } : {}), ...(offloadThreads ? { offloadThreads } : {}) };
-  return { module, guestArgs, options: { ...serveOpts, ...offloadOpts, dirs, env, net, strict, verbose, args: [module, ...guestArgs] } };
+  // serve implies --net: a server's instances need sockets (README "Serve").
+  if (command === 'serve') net = true;
+  const options: ServerConfig = { ...serveOpts, ...offloadOpts, dirs, env, net, strict, verbose, quiet, announceListen: !quiet, args: [module, ...guestArgs] };
+  return { module, guestArgs, options, ...(admin ? { admin } : {}) };
+}
+
+/** `wasmx FILE`: a word that names a module file rather than a command (an existing file, or *.wasm / *.wat). */
+function looksLikeModule(word: string): boolean {
+  return /\.(wasm|wat)$/.test(word) || (word.includes('/') && fs.existsSync(word));
 }
 
 function writeErr(line: string): void {
@@ -188,7 +204,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
   native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
-  const admin = cmd.options.admin;
+  const admin = cmd.admin;
   if ((isThreaded(loaded) && plan.memoryImport?.shared) || admin) {
     // Every guest thread on a pool worker; this thread dispatches spawns (and answers --admin, which a guest
     // running on this thread would block). When the guest is done, end the host at once: a worker may still be
@@ -231,9 +247,15 @@ export async function main(argv: string[]): Promise<void> {
       } else if (command === 'run') code = await runCommand(rest);
       else {
         const cmd = parseRunArgs(rest, 'serve');
-        code = await serve(await loadModule(cmd.module), cmd.options);
+        const server = new Server(await loadModule(cmd.module), { ...cmd.options, handleSignals: true });
+        if (cmd.admin) await attachAdmin(server, cmd.admin);
+        server.start();
+        code = await server.done;
         native().exitHost(code); // workers may be blocked in guest syscalls: do not join them
       }
+    } else if (command.startsWith('-') || looksLikeModule(command)) {
+      // wasmer/wasmtime habit: `wasmx app.wasm`, `wasmx --dir . app.wasm` mean run.
+      code = await runCommand(argv);
     } else {
       throw new UsageError(`unknown command '${command}' (see wasmx --help)`);
     }

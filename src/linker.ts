@@ -14,11 +14,16 @@ export interface LinkOptions {
   strict?: boolean;
   /** Receives one line per warning (default: stderr). */
   warn?: (message: string) => void;
+  /** The coordinating thread already planned this link and said its link-time warnings (guest threads, serve
+   * instances on pool workers): say them again nowhere. */
+  planned?: boolean;
 }
 
 export interface LinkPlan {
   /** Imports the host does not provide (module.name), linked to stubs. */
   unknown: string[];
+  /** Of those, the ones the host has under another type (already reported at link time). */
+  mismatched: Set<string>;
   /** The memory the module imports as env.memory, if it does. */
   memoryImport?: MemoryLimits;
 }
@@ -27,6 +32,7 @@ export interface LinkPlan {
 export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): LinkPlan {
   const host = hostSignatures();
   const unknown: string[] = [];
+  const mismatched = new Set<string>();
   let memoryImport: MemoryLimits | undefined;
   for (const imp of imports) {
     const id = `${imp.module}.${imp.name}`;
@@ -35,7 +41,8 @@ export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): Link
       if (sig === undefined) unknown.push(id);
       else if (sig !== signatureOf(imp.type)) {
         unknown.push(id);
-        (opts.warn ?? defaultWarn)(`import ${id} has type (${signatureOf(imp.type)}), the host's is (${sig}); linked to a stub`);
+        mismatched.add(id);
+        if (!opts.planned) warnOnce(`type:${id}`, opts, `import ${id} has type (${signatureOf(imp.type)}), the host's is (${sig}); it is linked to a stub that returns ENOSYS`);
       }
     } else if (imp.kind === 'memory' && imp.module === 'env' && imp.name === 'memory') {
       if (imp.limits.shared && imp.limits.maximum === undefined) throw new LinkError('env.memory is shared but declares no maximum');
@@ -47,7 +54,7 @@ export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): Link
   if (opts.strict && unknown.length > 0) {
     throw new LinkError(`--strict: the module imports functions wasmx does not provide:\n  ${unknown.join('\n  ')}`);
   }
-  return { unknown, memoryImport };
+  return { unknown, mismatched, memoryImport };
 }
 
 export function createImportedMemory(limits: MemoryLimits): WebAssembly.Memory {
@@ -61,24 +68,32 @@ export function linkImports(imports: ImportDesc[], plan: LinkPlan, host: ImportO
   for (const imp of imports) {
     const id = `${imp.module}.${imp.name}`;
     if (imp.kind === 'function' && unknown.has(id)) {
-      (result[imp.module] ??= {})[imp.name] = makeStub(id, imp.type, opts.warn ?? defaultWarn);
+      (result[imp.module] ??= {})[imp.name] = makeStub(id, imp.type, plan.mismatched.has(id) ? undefined : opts);
     }
   }
   if (memory) (result.env ??= {}).memory = memory;
   return result;
 }
 
+// Warnings already given in this thread (planLinking runs once per instance: every guest thread, every serve
+// instance; each warning is said once).
 const warned = new Set<string>();
 
-/** A stub for an import the host lacks: returns NOSYS (or zero of the right type), warns once per name. */
-function makeStub(id: string, type: FuncType, warn: (m: string) => void): (...args: unknown[]) => unknown {
+function warnOnce(key: string, opts: LinkOptions, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  (opts.warn ?? defaultWarn)(message);
+}
+
+/**
+ * A stub for an import the host lacks: returns NOSYS (or zero of the right type), warns once per name on first
+ * call. `warnOpts` undefined: no call warning (a type mismatch, reported at link time already).
+ */
+function makeStub(id: string, type: FuncType, warnOpts: LinkOptions | undefined): (...args: unknown[]) => unknown {
   const result = type.results[0];
   const value = result === undefined ? undefined : result === 'i32' ? ENOSYS : result === 'i64' ? BigInt(ENOSYS) : result === 'f32' || result === 'f64' ? 0 : null;
   const stub = (): unknown => {
-    if (!warned.has(id)) {
-      warned.add(id);
-      warn(`guest called ${id}, which wasmx does not implement; ${result === undefined ? 'the call did nothing' : 'it returned ENOSYS'}`);
-    }
+    if (warnOpts) warnOnce(`call:${id}`, warnOpts, `guest called ${id}, which wasmx does not implement; ${result === undefined ? 'the call did nothing' : 'it returned ENOSYS'}`);
     return value;
   };
   if (type.results.length > 1) return () => { stub(); return type.results.map((t) => (t === 'i64' ? 0n : 0)); };

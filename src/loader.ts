@@ -57,17 +57,35 @@ export async function watToWasm(file: string, text: string | Uint8Array): Promis
   }
 }
 
-export async function loadModule(file: string): Promise<LoadedModule> {
+/**
+ * Whether `bytes` look like WebAssembly text: after whitespace and comments, an opening parenthesis. wasmer and
+ * wasmtime accept WAT in a `.wasm` file, so the extension never decides; the content does.
+ */
+export function looksLikeWat(bytes: Uint8Array): boolean {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 4096)).toString('latin1');
+  const rest = text.replace(/^(?:\s+|;;[^\n]*(?:\n|$)|\(;[\s\S]*?;\))*/, '');
+  return rest.startsWith('(');
+}
+
+/**
+ * Loads a module: a file path (`.wasm` or `.wat`, told apart by content), or the bytes of a binary module or of
+ * WebAssembly text (named `<bytes>` in messages).
+ */
+export async function loadModule(source: string | Uint8Array): Promise<LoadedModule> {
   let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new LoadError(file, reason);
+  const file = typeof source === 'string' ? source : '<bytes>';
+  if (typeof source !== 'string') bytes = source;
+  else {
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+      throw new LoadError(file, reason);
+    }
   }
   if (!isBinary(bytes)) {
-    if (file.endsWith('.wasm')) throw new LoadError(file, 'not a WebAssembly binary (bad magic number)');
+    if (!looksLikeWat(bytes)) throw new LoadError(file, 'neither a WebAssembly binary (bad magic number) nor WebAssembly text');
     // A copy: readFileSync gives small files a view into a shared pool, and wabt reads the whole ArrayBuffer.
     bytes = await watToWasm(file, new Uint8Array(bytes));
   }

@@ -3,6 +3,7 @@
  * the environment variable WASMX_ADDON when it is set (e.g. the sanitizer build: WASMX_ADDON=build-asan/Release/wasmx.node).
  */
 import path from 'node:path';
+import { WasmxError } from './errors';
 
 export interface NativeImportDef {
   module: string;
@@ -31,6 +32,10 @@ export interface ProcessSpec {
   offloadThreads?: number;
   /** Diagnostics on stderr (which offload backend, fallbacks). */
   verbose?: boolean;
+  /** Host fds for guest 0, 1, 2 (the process dups them); -1 = the host's own fd. */
+  stdio?: [number, number, number];
+  /** Print `wasmx: listening on ADDR` on stderr when the guest's socket listens. */
+  announceListen?: boolean;
 }
 
 export type OffloadMode = 'off' | 'threads' | 'uring' | 'auto';
@@ -76,6 +81,13 @@ export interface NativeAddon {
   listeningSockets(processId: number): number;
   /** Host SIGINT/SIGTERM/SIGHUP go to this process's guest (its signal export), or end the host with 128+sig. */
   installSignalHandlers(processId: number): void;
+  /** A host pipe, both ends close-on-exec: [readFd, writeFd] (library stdio 'pipe'). */
+  pipe(): [number, number];
+  closeFd(fd: number): void;
+  /** Calls `fn(address)` on this thread each time a socket of the process starts listening ("127.0.0.1:8080"). */
+  setListenNotifier(processId: number, fn: (address: string) => void): void;
+  /** The signals API (branch signals): delivers host-style signal `sig` to every thread of the process. */
+  signalProcess?(processId: number, sig: number): void;
   /** Baselines for bench/hostcall.js (native/src/bench_noop.cc). */
   bench: {
     /** Does nothing, returns undefined. */
@@ -96,7 +108,17 @@ export function native(): NativeAddon {
     } else {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-      addon = load(path.join(__dirname, '..'));
+      try {
+        addon = load(path.join(__dirname, '..'));
+      } catch (e) {
+        // node-gyp-build's message lists what it looked for; say what to do about it.
+        const first = String((e as Error).message).split('\n')[0];
+        throw new WasmxError(
+          `${first}\nwasmx: no prebuilt addon for this platform and no local build: run \`npm rebuild wasmx\` ` +
+            '(needs python3, make and a C++ compiler: g++ or clang++)',
+          2,
+        );
+      }
     }
   }
   return addon;

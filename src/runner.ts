@@ -1,7 +1,7 @@
 /** Running a guest command: create its process in the addon, link, instantiate, call `_start`. */
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, linkImports, planLinking } from './linker';
-import { LoadedModule, loadModule } from './loader';
+import { LoadedModule } from './loader';
 import { OffloadMode, native } from './native';
 import { asTrap } from './trap';
 
@@ -13,7 +13,8 @@ export interface Preopen {
   guest: string;
 }
 
-export interface RunOptions extends LinkOptions {
+/** What a guest process is made with (internal: the CLI, run() and serve() build it from their options). */
+export interface GuestProcessOptions extends LinkOptions {
   /** Guest argv, argv[0] included (the CLI passes the module path, like wasmtime). */
   args?: string[];
   /** Guest environment as KEY=VALUE strings. */
@@ -35,10 +36,14 @@ export interface RunOptions extends LinkOptions {
   offloadThreads?: number;
   /** Diagnostics on stderr. */
   verbose?: boolean;
+  /** Host fds for guest 0..2 (-1: the host's own). */
+  stdioFds?: [number, number, number];
+  /** `wasmx: listening on ADDR` on stderr when the guest listens. */
+  announceListen?: boolean;
 }
 
 /** A guest process in the addon, released when the run ends. */
-export function createGuestProcess(opts: RunOptions): number {
+export function createGuestProcess(opts: GuestProcessOptions): number {
   try {
     return native().createProcess({
       args: opts.args ?? ['main.wasm'],
@@ -54,6 +59,8 @@ export function createGuestProcess(opts: RunOptions): number {
       ...(opts.offloadMaxBytes !== undefined ? { offloadMaxBytes: opts.offloadMaxBytes } : {}),
       ...(opts.offloadThreads !== undefined ? { offloadThreads: opts.offloadThreads } : {}),
       verbose: opts.verbose ?? false,
+      ...(opts.stdioFds ? { stdio: opts.stdioFds } : {}),
+      announceListen: opts.announceListen ?? false,
     });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);
@@ -103,17 +110,5 @@ export function callStart(instance: WebAssembly.Instance, file: string): number 
     const trap = asTrap(e);
     if (trap) throw trap;
     throw e;
-  }
-}
-
-/** Loads and runs a WASI/WASIX command to completion. Returns its exit code. */
-export async function run(file: string, opts: RunOptions = {}): Promise<number> {
-  const loaded = await loadModule(file);
-  const processId = createGuestProcess({ ...opts, args: opts.args ?? [file] });
-  try {
-    const { instance } = instantiate(loaded, processId, opts);
-    return callStart(instance, file);
-  } finally {
-    native().releaseProcess(processId);
   }
 }

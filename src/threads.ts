@@ -53,8 +53,10 @@ export type ProcessOutcome = Exclude<GuestOutcome, { status: 'returned' } | { st
  * over: `_start` returned (code 0), a thread called proc_exit (when the addon does not end the host itself),
  * a thread trapped, or the last thread exited.
  */
-export function runThreadedProcess(pool: Piscina, module: ModuleRef, processId: number, memory: WebAssembly.Memory | undefined, link: LinkOptions): Promise<ProcessOutcome> {
+export function runThreadedProcess(pool: Piscina, module: ModuleRef, processId: number, memory: WebAssembly.Memory | undefined, linkOpts: LinkOptions): Promise<ProcessOutcome> {
   const loaded: ModuleRef = { file: module.file, module: module.module, imports: module.imports };
+  // What crosses to the workers: plain data only; this thread has said the link-time warnings already.
+  const link: LinkOptions = { strict: !!linkOpts.strict, planned: true };
   return new Promise((resolve) => {
     let done = false;
     const finish = (o: ProcessOutcome): void => {

@@ -84,7 +84,7 @@ describe('deploy/kubernetes', () => {
     expect(c.command).toBeUndefined(); // the image's ENTRYPOINT (wasmx serve) stays
     const cmd = parseRunArgs(c.args, 'serve');
     const port = (name: string | number): number => (typeof name === 'number' ? name : c.ports.find((p: Obj) => p.name === name).containerPort);
-    expect(cmd.options.admin).toEqual({ host: '0.0.0.0', port: port('admin') });
+    expect(cmd.admin).toEqual({ host: '0.0.0.0', port: port('admin') });
     expect(cmd.options.tcpListen).toEqual([{ host: '0.0.0.0', port: port('http') }]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'admin' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'admin' });

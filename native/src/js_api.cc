@@ -18,6 +18,8 @@ napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener
 napi_value CreateBenchExports(napi_env env);                     // bench_noop.cc: baselines for bench/hostcall.js
 Napi::Value AdminCountersJs(const Napi::CallbackInfo& info);     // admin_api.cc: what --admin reads
 Napi::Value ListeningSocketsJs(const Napi::CallbackInfo& info);
+bool ParseLibraryProcessOptions(const Napi::Object& opts, ProcessOptions* po);  // library_api.cc
+void AddLibraryExports(Napi::Env env, Napi::Object exports);                   // library_api.cc
 
 namespace {
 
@@ -98,6 +100,8 @@ Napi::Value CreateProcessJs(const Napi::CallbackInfo& info) {
   if (threads.IsNumber() && threads.As<Napi::Number>().DoubleValue() >= 1 && threads.As<Napi::Number>().DoubleValue() <= 64)
     po.offload.threads = threads.As<Napi::Number>().Uint32Value();
   po.offload.verbose = Flag(opts, "verbose");
+  // Library runs: stdio host fds (numbers; -1 = the host's own) and the "listening on" line (library_api.cc).
+  if (!ParseLibraryProcessOptions(opts, &po)) return Fail(env, "createProcess: stdio must be an array of 3 fd numbers");
 
   auto proc = CreateProcess();
   std::string error = proc->Init(po);
@@ -268,6 +272,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
   exports.Set("adminCounters", Napi::Function::New(env, AdminCountersJs, "adminCounters"));
   exports.Set("listeningSockets", Napi::Function::New(env, ListeningSocketsJs, "listeningSockets"));
+  AddLibraryExports(env, exports);
   return exports;
 }
 

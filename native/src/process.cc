@@ -15,6 +15,7 @@
 namespace wasmx {
 
 Process::~Process() {
+  ClearListenNotifier();
   PrepareExit();
   if (offload_) offload_->Stop();
   fds_.Clear();
@@ -54,14 +55,21 @@ std::string Process::Init(const ProcessOptions& opts) {
   static const uint64_t kStdout = rights::FD_WRITE | rights::POLL_FD_READWRITE | rights::FD_FDSTAT_SET_FLAGS |
                                   rights::FD_FILESTAT_GET | rights::FD_DATASYNC | rights::FD_SYNC;
   for (int fd = 0; fd < 3; fd++) {
+    // A library run's stdio (pipes, files): a dup the process owns, closed when the guest closes it or ends,
+    // so a pipe's reader sees EOF.
+    int hfd = fd;
+    if (opts.stdio[fd] >= 0) {
+      hfd = ::fcntl(opts.stdio[fd], F_DUPFD_CLOEXEC, 3);
+      if (hfd < 0) return "stdio[" + std::to_string(fd) + "]: " + std::strerror(errno);
+    }
     struct stat st;
     uint8_t ft = filetype::CHARACTER_DEVICE;
-    if (fstat(fd, &st) == 0) {
+    if (fstat(hfd, &st) == 0) {
       if (S_ISREG(st.st_mode)) ft = filetype::REGULAR_FILE;
       else if (S_ISSOCK(st.st_mode)) ft = filetype::SOCKET_STREAM;
       else if (S_ISFIFO(st.st_mode)) ft = filetype::UNKNOWN;
     }
-    auto e = std::make_shared<FdEntry>(fd, FdKind::kStdio, ft, /*close_host=*/false);
+    auto e = std::make_shared<FdEntry>(hfd, FdKind::kStdio, ft, /*close_host=*/hfd != fd);
     e->rights_base = fd == 0 ? kStdin : kStdout;
     e->rights_inheriting = 0;
     fds_.Place(fd, e);
@@ -168,6 +176,7 @@ void ReleaseProcess(uint32_t id) {
   }
   // Instances may keep the Process object alive until their JS wrappers are collected; the guest's resources
   // (sockets above all: a client must see the connection close) go now. Wake threads still blocked in it.
+  p->ClearListenNotifier();
   p->BeginDrain();
   p->fds().Clear();
 }

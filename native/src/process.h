@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <node_api.h>
+
 #include "fd_table.h"
 #include "guest_threads.h"
 #include "futex_table.h"
@@ -33,6 +35,10 @@ struct ProcessOptions {
   bool reuse_port = false;
   // Offload pool (offload/offload.h): --offload, --offload-max-bytes, --verbose.
   OffloadConfig offload;
+  // Library stdio: host fds for guest 0..2 (the process dups them and owns the dups); -1 = the host's own fd.
+  int stdio[3] = {-1, -1, -1};
+  // Print "wasmx: listening on ADDR" on the host's stderr when the guest listens (listen_report.cc).
+  bool announce_listen = false;
 };
 
 class Process {
@@ -85,6 +91,15 @@ class Process {
   void PrepareExit();
   static constexpr uint64_t kExitDrainMs = 5000;
 
+  // listen_report.cc — the one hook sock_listen calls once the guest's socket listens: records the address,
+  // prints the "listening on" line when announce_listen is set, and posts it to the listen notifier (JS).
+  void OnListening(int host_fd);
+  // sock_bind's hook: one hint line naming the address when a bind fails with EADDRINUSE or EACCES.
+  void HintBindFailed(const struct sockaddr* addr, int host_errno);
+  // Installs the JS function (address: string) => void called on the installing thread for each OnListening.
+  bool SetListenNotifier(napi_env env, napi_value fn);
+  void ClearListenNotifier();
+
   // Working directory, as a guest path (getcwd / chdir); "/" until the guest changes it.
   std::string cwd();
   void set_cwd(std::string cwd);
@@ -103,6 +118,8 @@ class Process {
   std::atomic<bool> has_signal_callback_{false};
   std::string cwd_ = "/";
   std::unique_ptr<Offload> offload_;
+  std::atomic<bool> bind_hint_printed_{false};
+  napi_threadsafe_function listen_notifier_ = nullptr;  // guarded by mu_
 };
 
 // Processes by id, so that worker threads can attach to the process their spawner created.

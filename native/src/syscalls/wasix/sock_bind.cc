@@ -17,7 +17,10 @@ static Errno sock_bind(Instance& inst, uint32_t fd, uint32_t addr_p) {
     int one = 1;
     setsockopt(e->host_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   }
-  if (bind(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), len) < 0) return LastErrno();
+  if (bind(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), len) < 0) {
+    inst.proc->HintBindFailed(reinterpret_cast<struct sockaddr*>(&ss), errno);
+    return LastErrno();
+  }
   return err::SUCCESS;
 }
 WASMX_WASIX(sock_bind);

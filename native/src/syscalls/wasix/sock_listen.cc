@@ -15,6 +15,7 @@ static Errno sock_listen(Instance& inst, uint32_t fd, uint32_t backlog) {
   // serve: the host listener stays non-blocking whatever the guest asks, and a blocking accept waits in poll
   // together with the process's wake fd, so a graceful drain can stop it (AcceptSocket).
   if (inst.proc->reuse_port()) PinHostNonblocking(*e);
+  inst.proc->OnListening(e->host_fd);
   return err::SUCCESS;
 }
 WASMX_WASIX(sock_listen);
