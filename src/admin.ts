@@ -54,7 +54,7 @@ export interface ImportStat {
 export type ImportStatsSource = () => ImportStat[];
 
 export interface AdminOptions {
-  /** Per-import counters; default: the addon's importStats() if it has one (enabled through configureObserver). */
+  /** Per-import counters; default: the addon's importStats() where the build has it. */
   importStats?: ImportStatsSource | null;
 }
 
@@ -72,12 +72,13 @@ export function formatAddress(a: AdminAddress): string {
   return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
-/** The addon's per-import counters, switched on, or null when this build has none. */
+/**
+ * The addon's per-import counters (`--stats`), or null when this build has none. They count only while `--stats`
+ * is on (its switch also prints the report at exit), so the import series appear with `--admin --stats`.
+ */
 function addonImportStats(): ImportStatsSource | null {
-  const addon = native() as unknown as { importStats?: () => ImportStat[]; configureObserver?: (spec: { stats: boolean }) => void };
-  if (typeof addon.importStats !== 'function') return null;
-  addon.configureObserver?.({ stats: true });
-  return () => addon.importStats!();
+  const addon = native() as unknown as { importStats?: () => ImportStat[] };
+  return typeof addon.importStats === 'function' ? () => addon.importStats!() : null;
 }
 
 /** The wasmx metrics, in a registry of their own (prom-client is loaded only when --admin is used). */

@@ -166,3 +166,21 @@ describe('wasmx run --admin', () => {
     }
   });
 });
+
+describe('admin metrics from a per-import counter source', () => {
+  it('exports calls, errors and host seconds per import as counters', async () => {
+    const { AdminMetrics } = await import('../src/admin');
+    let rows = [{ name: 'sock_send', calls: 3, errors: 1, totalNs: 1_500_000_000 }];
+    const m = new AdminMetrics({ processIds: () => [], instanceCount: 1, isDraining: false }, () => rows);
+    const first = parsePromText(await m.render());
+    expect(first.types.get('wasmx_import_calls_total')).toBe('counter');
+    expect(first.get('wasmx_import_calls_total', { import: 'sock_send' })).toBe(3);
+    expect(first.get('wasmx_import_errors_total', { import: 'sock_send' })).toBe(1);
+    expect(first.get('wasmx_import_host_seconds_total', { import: 'sock_send' })).toBe(1.5);
+    rows = [{ name: 'sock_send', calls: 5, errors: 1, totalNs: 2e9 }, { name: 'fd_close', calls: 2, errors: 0, totalNs: 1000 }];
+    const next = parsePromText(await m.render());
+    expect(next.get('wasmx_import_calls_total', { import: 'sock_send' })).toBe(5);
+    expect(next.get('wasmx_import_calls_total', { import: 'fd_close' })).toBe(2);
+    expect(next.get('wasmx_instances')).toBe(0);
+  });
+});
