@@ -6,7 +6,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, cfix, exchange, freePort, startWasmx, wasmx } from './helpers';
+import { ROOT, cfix, exchange, freePort, startWasmx, wat, wasmx } from './helpers';
 import { PromText, parsePromText } from './prom-text';
 
 const REQUEST = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
@@ -36,7 +36,7 @@ async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: 
   for (;;) {
     const v = await probe().catch(() => undefined as T);
     if (v !== undefined && ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)})`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(v)?.slice(0, 300)})`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -104,6 +104,21 @@ describe('wasmx serve --admin', () => {
     expect((await httpGet(admin, '/healthz', 'HEAD')).status).toBe(200);
   });
 
+  it('--offload threads: sends handed to the pool count exactly once; the queue gauge returns to 0', async () => {
+    const port = await freePort();
+    const s = startWasmx(['serve', '--threads', '1', '--offload', 'threads', '--tcplisten', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0', cfix('serve_instance'), 'preopen']);
+    running.push(s);
+    const admin = await adminPort(s);
+    await waitFor(() => httpGet(admin, '/readyz'), (r) => r.status === 200, '/readyz 200');
+    const before = await scrape(admin);
+    let received = 0;
+    for (let i = 0; i < 40; i++) received += (await exchange(port, REQUEST)).length;
+    const after = await waitFor(() => scrape(admin), (m) => m.get('wasmx_connections_open') === 0 && m.get('wasmx_offload_queued_ops') === 0, 'an idle pool');
+    expect(after.get('wasmx_socket_sent_bytes_total')! - before.get('wasmx_socket_sent_bytes_total')!).toBe(received);
+    expect(after.get('wasmx_connections_accepted_total')! - before.get('wasmx_connections_accepted_total')!).toBe(40);
+    expect(after.get('wasmx_offload_queued_bytes')).toBe(0);
+  });
+
   it('/readyz turns 503 as soon as a SIGTERM drain starts, while in-flight requests still complete; /healthz stays 200', async () => {
     const port = await freePort();
     const s = startWasmx(['serve', '--threads', '2', '--grace', '5', '--tcplisten', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0', cfix('serve_instance'), 'preopen']);
@@ -161,6 +176,18 @@ describe('wasmx run --admin', () => {
       expect(after.get('wasmx_connections_accepted_total')! - before.get('wasmx_connections_accepted_total')!).toBe(5);
       expect(after.get('wasmx_socket_sent_bytes_total')! - before.get('wasmx_socket_sent_bytes_total')!).toBe(5 * 32);
       expect(after.get('wasmx_instances')).toBe(1);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('/readyz is 503 while the guest runs without a listening socket; /healthz is 200', async () => {
+    const s = startWasmx(['run', '--admin', '127.0.0.1:0', wat('signal_handler')]);
+    try {
+      const admin = await adminPort(s);
+      await waitFor(async () => s.stdout, (o) => o.includes('ready\n'), 'the guest to start sleeping');
+      expect(await httpGet(admin, '/readyz')).toMatchObject({ status: 503, body: 'not ready: 1 of 1 instances not listening yet\n' });
+      expect((await httpGet(admin, '/healthz')).status).toBe(200);
     } finally {
       await s.stop();
     }
