@@ -89,12 +89,19 @@ async function measure(cfg, module, o) {
     const url = `http://127.0.0.1:${port}/`;
     await wrk.run(url, { durationS: 1 });
     let scrapes = 0;
-    if (adminPort) scraper = setInterval(() => get(adminPort, '/metrics').then((r) => r.status === 200 && scrapes++), o.scrapeMs);
+    let sample = null; // the last scrape taken while wrk was running
+    if (adminPort)
+      scraper = setInterval(
+        () =>
+          get(adminPort, '/metrics').then((r) => {
+            if (r.status === 200) (scrapes++, (sample = r.body));
+          }),
+        o.scrapeMs,
+      );
     const c0 = cpuMs(child.pid);
     const r = await wrk.run(url, { durationS: o.duration });
     const c1 = cpuMs(child.pid);
     clearInterval(scraper);
-    const sample = adminPort ? (await get(adminPort, '/metrics')).body : null;
     return { rps: r.rps, cpuUsPerReq: ((c1 - c0) * 1000) / r.requests, scrapes, sample };
   } finally {
     clearInterval(scraper);
@@ -134,8 +141,11 @@ async function main() {
   for (const c of cfgs) {
     const rs = results.get(c.name);
     const rps = median(rs.map((r) => r.rps));
-    process.stdout.write(`  ${c.name.padEnd(34)} ${String(Math.round(rps)).padStart(7)} req/s (${(rps / base).toFixed(3)}x)  ${median(rs.map((r) => r.cpuUsPerReq)).toFixed(1)} µs CPU/req  rounds: ${rs.map((r) => Math.round(r.rps)).join(' ')}\n`);
+    // Paired per round (the configurations of one round ran back to back): steadier than the ratio of medians.
+    const paired = median(rs.map((r, i) => r.rps / results.get('no --admin')[i].rps));
+    process.stdout.write(`  ${c.name.padEnd(34)} ${String(Math.round(rps)).padStart(7)} req/s (${(rps / base).toFixed(3)}x; per-round median ${paired.toFixed(3)}x)  ${median(rs.map((r) => r.cpuUsPerReq)).toFixed(1)} µs CPU/req  rounds: ${rs.map((r) => Math.round(r.rps)).join(' ')}\n`);
   }
+  // ADMIN_BENCH_SAMPLE=FILE: keep a /metrics scrape taken under load.
   if (process.env.ADMIN_BENCH_SAMPLE) fs.writeFileSync(process.env.ADMIN_BENCH_SAMPLE, sample);
 }
 
