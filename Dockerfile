@@ -3,7 +3,7 @@
 # the module into a binary; `runtime` holds only Node.js, the prebuild, the compiled TypeScript, the production
 # dependencies and the module: no compiler, a non-root user, `wasmx serve` as the entry point.
 #
-#   docker build -t wasmx .                                        # serves examples/hello-tcplisten.wat
+#   docker build -t wasmx .                                        # serves examples/accept-loop.wat
 #   docker build -t my-app --build-arg MODULE=path/to/app.wasm .   # your module (.wasm or .wat) baked in
 #   docker run --rm -p 8080:8080 -p 9090:9090 wasmx                # then: curl localhost:8080/ localhost:9090/metrics
 #   docker run --rm -p 8080:8080 -p 9090:9090 -v "$PWD/mod:/module:ro" wasmx \
@@ -30,7 +30,7 @@ COPY scripts scripts
 COPY examples examples
 # The prebuild (prebuilds/linux-<arch>/) is what node-gyp-build loads when there is no build/ directory.
 RUN npm run build:ts && npm run prebuildify && npm prune --omit=dev --ignore-scripts
-ARG MODULE=examples/hello-tcplisten.wat
+ARG MODULE=examples/accept-loop.wat
 COPY ${MODULE} /tmp/module-input
 RUN node scripts/module-to-wasm.js /tmp/module-input /module/app.wasm
 

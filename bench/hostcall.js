@@ -72,7 +72,8 @@ function moduleText(importModule, importName) {
 function loadDist() {
   const dist = path.join(ROOT, 'dist');
   if (!fs.existsSync(path.join(dist, 'index.js'))) throw new Error('dist/ is missing: run npm run build first');
-  return { wasmx: require(path.join(dist, 'index.js')), native: require(path.join(dist, 'native.js')).native };
+  // createGuestProcess/instantiate are the internal steps of run() (dist/runner.js), not the public API.
+  return { wasmx: { ...require(path.join(dist, 'index.js')), ...require(path.join(dist, 'runner.js')) }, native: require(path.join(dist, 'native.js')).native };
 }
 
 async function setup() {

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Installs the Debian packages the tests and benchmarks need, when missing: the fixture toolchain
-// (clang-19, lld-19, wasi-libc, the wasm32 compiler runtime), wabt, wrk, liburing-dev. Uses apt-get as root,
+// Installs the Debian packages the tests and benchmarks need, when missing: the addon's build tools (python3,
+// make, g++ for node-gyp; cmake for the sanitizer build), the fixture toolchain (clang-19, lld-19, wasi-libc, the
+// wasm32 compiler runtime), wabt, wrk, liburing-dev. Uses apt-get as root,
 // or sudo when available; prints what to install by hand otherwise.
 'use strict';
 const { execSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 
 const NEEDED = [
+  ['python3', () => has('python3')],
+  ['make', () => has('make')],
+  ['g++', () => has('g++')],
+  ['cmake', () => has('cmake')],
   ['clang-19', () => has('clang-19')],
   ['lld-19', () => has('wasm-ld-19') || has('wasm-ld')],
   ['wasi-libc', () => fs.existsSync('/usr/lib/wasm32-wasi/libc.a')],

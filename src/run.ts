@@ -160,21 +160,18 @@ async function runOnWorkers(
   signal: AbortSignal | undefined,
 ): Promise<ProcessOutcome> {
   const pool = createThreadPool({ warm: 1, maxThreads: threaded ? undefined : 1, idleTimeoutMs: 1_000 });
-  let onAbort: (() => void) | undefined;
+  // As a host SIGTERM: the guest's handler decides, or the default action ends it with 143 (its threads unwind
+  // wherever they are blocked, and the outcome arrives as for any other end).
+  const onAbort = (): void => stopGuest(processId, SIGTERM);
   try {
     const ended = runThreadedProcess(pool, loaded, processId, memory, link);
-    if (!signal) return await ended;
-    const aborted = new Promise<ProcessOutcome>((resolve) => {
-      onAbort = () => {
-        // Through the signals API the guest's own SIGTERM handling decides; without it, the default action.
-        if (!stopGuest(processId, SIGTERM)) resolve({ status: 'exit', code: 128 + SIGTERM });
-      };
+    if (signal) {
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();
-    });
-    return await Promise.race([ended, aborted]);
+    }
+    return await ended;
   } finally {
-    if (onAbort) signal!.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     // Wakes threads still blocked in the process (ending their calls), then ends the workers.
     stopGuest(processId, 0);
     pool.destroy().catch(() => undefined);

@@ -5,7 +5,11 @@
  * listens and when instances exit and restart; close() drains it. Sockets are allowed by default (a server
  * needs them). An instance that ends before any instance has listened stops the server at once with the reason
  * (restarting a program that cannot start would fail the same way); after that, instances that exit or trap
- * are restarted with backoff, and too many failures in a minute stop the server.
+ * are restarted with backoff, and too many failures in a minute stop the server. Stopping (close(), or
+ * SIGINT/SIGTERM with handleSignals): accepts stop, in-flight connections get the grace period, then every
+ * instance still running gets SIGTERM (its handler, or the default action) and whatever is left is released (its
+ * threads unwind wherever they are blocked). With handleSignals, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are passed
+ * on to every instance.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -31,7 +35,8 @@ export interface ServeOptions extends GuestOptions {
   maxFailuresPerMinute?: number;
   /** Where wasmx's log lines go (default: stderr, prefixed `wasmx serve:`). */
   log?: (line: string) => void;
-  /** While the server runs, SIGINT/SIGTERM drain it (handlers removed when it stops). Default false. */
+  /** While the server runs, SIGINT/SIGTERM drain it and SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 go to every instance
+   * (handlers removed when it stops). Default false. */
   handleSignals?: boolean;
 }
 
@@ -88,7 +93,16 @@ export class Server extends EventEmitter {
   private readonly listenerFds: number[];
   private readonly tcpAddresses: string[];
   private readonly say: (line: string) => void;
-  private readonly onSignal = (): void => void this.close();
+  private readonly signalHandlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', () => this.drain()],
+    ['SIGTERM', () => this.drain()],
+    ['SIGHUP', () => this.signal(SIGHUP)],
+    ['SIGQUIT', () => this.signal(SIGQUIT)],
+    ['SIGUSR1', () => this.signal(SIGUSR1)],
+    ['SIGUSR2', () => this.signal(SIGUSR2)],
+  ];
+  /** Called when an instance ends while the server is stopping. */
+  private onStoppedEnd?: () => void;
   private draining = false;
   private stopped = false;
   private warnedOwnListener = false;
@@ -141,10 +155,7 @@ export class Server extends EventEmitter {
   }
 
   start(): void {
-    if (this.opts.handleSignals) {
-      process.on('SIGINT', this.onSignal);
-      process.on('SIGTERM', this.onSignal);
-    }
+    if (this.opts.handleSignals) for (const [sig, fn] of this.signalHandlers) process.on(sig, fn);
     const n = this.slots.length;
     this.say(`${this.loaded.file}: ${n} instance${n === 1 ? '' : 's'}${this.tcpAddresses.length ? '' : ', sharing the addresses they bind (SO_REUSEPORT)'}`);
     const firstFd = 3 + (this.opts.dirs?.length ?? 0);
@@ -185,9 +196,11 @@ export class Server extends EventEmitter {
   }
 
   private onInstanceEnd(slot: Slot, processId: number, outcome: ProcessOutcome): void {
+    if (slot.processId !== processId) return; // released already by stop()
     native().releaseProcess(processId);
     slot.processId = undefined;
-    if (this.draining || this.stopped) return this.maybeFinishDrain();
+    if (this.stopped) return this.onStoppedEnd?.();
+    if (this.draining) return this.maybeFinishDrain();
     const reason =
       outcome.status === 'exit' ? `exited with code ${outcome.code}` : outcome.status === 'trap' ? `trapped: ${outcome.message}` : `failed: ${outcome.message}`;
     const code = outcome.status === 'exit' ? outcome.code : outcome.status === 'trap' ? 134 : outcome.exitCode;
@@ -244,25 +257,49 @@ export class Server extends EventEmitter {
     if (this.slots.every((s) => s.processId === undefined)) this.stop(0);
   }
 
-  /** Releases everything the server holds (instances, workers, listeners, signal handlers), then settles done. */
+  /** Sends `sig` (WASIX number) to every running instance. */
+  signal(sig: number): void {
+    for (const s of this.slots) if (s.processId !== undefined) stopGuest(s.processId, sig);
+  }
+
+  /**
+   * Ends the server: instances still running get SIGTERM (wherever their threads are blocked, the call returns
+   * EINTR and the guest's handler or default action runs); those not gone within a second are released, which
+   * unwinds their threads. Then everything else the server holds goes (workers, listeners, signal handlers) and
+   * `done` resolves.
+   */
   private stop(code: number): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.opts.handleSignals) {
-      process.off('SIGINT', this.onSignal);
-      process.off('SIGTERM', this.onSignal);
-    }
-    for (const s of this.slots) {
-      if (s.processId === undefined) continue;
-      stopGuest(s.processId, 0);
-      native().releaseProcess(s.processId);
-    }
-    for (const fd of this.listenerFds.splice(0)) native().closeFd(fd);
-    this.pool.destroy().catch(() => undefined);
-    this.resolveDone(code);
-    this.emit('close', code);
+    const finish = (): void => {
+      clearTimeout(timer);
+      this.onStoppedEnd = undefined;
+      for (const s of this.slots) {
+        if (s.processId === undefined) continue;
+        native().releaseProcess(s.processId);
+        s.processId = undefined;
+      }
+      if (this.opts.handleSignals) for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
+      for (const fd of this.listenerFds.splice(0)) native().closeFd(fd);
+      this.pool.destroy().catch(() => undefined);
+      this.resolveDone(code);
+      this.emit('close', code);
+    };
+    const timer = setTimeout(finish, 1000);
+    this.onStoppedEnd = () => {
+      if (this.slots.every((s) => s.processId === undefined)) finish();
+    };
+    this.signal(SIGTERM);
+    this.onStoppedEnd();
   }
 }
+
+/** WASIX (= Linux) signal numbers of the host signals serve passes on. */
+const SIGHUP = 1;
+const SIGQUIT = 3;
+const SIGUSR1 = 10;
+const SIGUSR2 = 12;
+const SIGTERM = 15;
 
 /**
  * Starts a server and resolves once it listens (its first address is `server.address`); rejects when it stops

@@ -182,10 +182,10 @@ describe('wasmx run --admin', () => {
   });
 
   it('/readyz is 503 while the guest runs without a listening socket; /healthz is 200', async () => {
-    const s = startWasmx(['run', '--admin', '127.0.0.1:0', wat('signal_handler')]);
+    const s = startWasmx(['run', '--admin', '127.0.0.1:0', wat('admin_idle')]);
     try {
       const admin = await adminPort(s);
-      await waitFor(async () => s.stdout, (o) => o.includes('ready\n'), 'the guest to start sleeping');
+      await waitFor(async () => s.stdout, (o) => o.includes('idle\n'), 'the guest to start sleeping');
       expect(await httpGet(admin, '/readyz')).toMatchObject({ status: 503, body: 'not ready: 1 of 1 instances not listening yet\n' });
       expect((await httpGet(admin, '/healthz')).status).toBe(200);
     } finally {

@@ -98,7 +98,7 @@ describe('load errors', () => {
     fs.writeFileSync(file, 'hello, world\n');
     const r = await wasmx(['run', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`wasmx: error: ${file}: not a WebAssembly binary (bad magic number)\n`);
+    expect(r.stderr).toBe(`wasmx: error: ${file}: neither a WebAssembly binary (bad magic number) nor WebAssembly text\n`);
   });
 
   it('a directory given as the module, exit 2', async () => {

@@ -67,23 +67,27 @@ void Scatter(IoVecs& iov, uint64_t v) {
 Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   if (initial == UINT64_MAX) return err::INVAL;
   // eventfd(2) takes an unsigned int; larger initial values are written in after creation.
-  int fd = eventfd(initial <= 0xffffffffu ? unsigned(initial) : 0u, EFD_CLOEXEC | (semaphore ? EFD_SEMAPHORE : 0));
+  // Non-blocking on the host whatever the guest's flag: a blocking guest read/write waits in the one wait
+  // primitive (wait.h), where a signal can interrupt it.
+  int fd = eventfd(initial <= 0xffffffffu ? unsigned(initial) : 0u,
+                   EFD_CLOEXEC | EFD_NONBLOCK | (semaphore ? EFD_SEMAPHORE : 0));
   if (fd < 0) return LastErrno();
   if (initial > 0xffffffffu && ::write(fd, &initial, 8) != 8) {
     Errno r = LastErrno();
     ::close(fd);
     return r;
   }
-  *out = std::make_shared<EventEntry>(fd, -1, semaphore);
+  auto e = std::make_shared<EventEntry>(fd, -1, semaphore);
+  e->host_nonblock_pinned.store(true);
+  *out = std::move(e);
   return err::SUCCESS;
 }
 
-Errno EventRead(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread) {
+Errno EventRead(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread) {
   *nread = 0;
   if (iov.total() < 8) return err::INVAL;
   const bool nonblock = dont_wait || e.nonblocking();
   for (;;) {
-    if (dont_wait && !e.nonblocking() && !ReadyNow(e.host_fd, POLLIN)) return err::AGAIN;
     uint64_t v;
     ssize_t n = ::read(e.host_fd, &v, 8);
     if (n == 8) {
@@ -92,26 +96,31 @@ Errno EventRead(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread) {
       return err::SUCCESS;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && !nonblock && WaitReady(e.host_fd, POLLIN)) continue;
+    if (n < 0 && errno == EAGAIN && !nonblock) {
+      if (Errno r = WaitReady(inst, e.host_fd, POLLIN)) return r;
+      continue;
+    }
     return n < 0 ? LastErrno() : err::IO;
   }
 }
 
-Errno EventWrite(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
+Errno EventWrite(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
   *written = 0;
   if (iov.total() < 8) return err::INVAL;
   const uint64_t v = Gather(iov);
   if (v == UINT64_MAX) return err::INVAL;
   const bool nonblock = dont_wait || e.nonblocking();
   for (;;) {
-    if (dont_wait && !e.nonblocking() && !ReadyNow(e.host_fd, POLLOUT)) return err::AGAIN;
     ssize_t n = ::write(e.host_fd, &v, 8);
     if (n == 8) {
       *written = 8;
       return err::SUCCESS;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && !nonblock && WaitReady(e.host_fd, POLLOUT)) continue;
+    if (n < 0 && errno == EAGAIN && !nonblock) {
+      if (Errno r = WaitReady(inst, e.host_fd, POLLOUT)) return r;
+      continue;
+    }
     return n < 0 ? LastErrno() : err::IO;
   }
 }
@@ -138,7 +147,7 @@ Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   return err::SUCCESS;
 }
 
-Errno EventRead(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
+Errno EventRead(Instance& inst, FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
   auto& e = static_cast<EventEntry&>(fe);
   *nread = 0;
   if (iov.total() < 8) return err::INVAL;
@@ -162,11 +171,11 @@ Errno EventRead(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
       }
     }
     if (nonblock) return err::AGAIN;
-    if (!WaitReady(e.host_fd, POLLIN)) return LastErrno();
+    if (Errno r = WaitReady(inst, e.host_fd, POLLIN)) return r;
   }
 }
 
-Errno EventWrite(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* written) {
+Errno EventWrite(Instance& inst, FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* written) {
   auto& e = static_cast<EventEntry&>(fe);
   *written = 0;
   if (iov.total() < 8) return err::INVAL;
