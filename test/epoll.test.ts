@@ -8,7 +8,7 @@ import { native } from '../src/native';
 import { cfix, wasmx, wat } from './helpers';
 
 async function runCase(fixture: string, name: string, flags: string[] = []): Promise<void> {
-  const r = await wasmx(['run', ...flags, cfix(fixture), name], { timeoutMs: 25_000 });
+  const r = await wasmx(['run', '--quiet', ...flags, cfix(fixture), name], { timeoutMs: 25_000 });
   const out = r.stdout.toString('utf8');
   // The guest's own failure line is the useful message when this fails.
   expect({ code: r.code, out: out.trim(), stderr: r.stderr.trim() }).toEqual({ code: 0, out: `ok ${name}`, stderr: '' });

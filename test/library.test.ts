@@ -112,6 +112,18 @@ describe('library run()', () => {
     await waitUntil(async () => !(await accepts(port)), 'the listener to close', 3_000);
   });
 
+  it('an AbortSignal ends a guest asleep for 30 s in poll_oneoff: 143 at once, and the script then exits by itself', async () => {
+    const script = `
+      const ac = new AbortController();
+      const r = require(${JSON.stringify(DIST)}).run(${JSON.stringify(wat('lib_sleep'))}, { args: ['long'], stdio: ['ignore', 'pipe', 'inherit'], signal: ac.signal });
+      r.stdout.on('data', (d) => { if (String(d).includes('sleeping')) { console.log('aborting'); ac.abort(); } });
+      r.then((code) => console.log('ended', code));`;
+    const r = await nodeScript(script, 15_000);
+    expect(r.stdout).toBe('aborting\nended 143\n');
+    expect(r.code).toBe(0);
+    expect(r.ms).toBeLessThan(5_000);
+  });
+
   it('unknown options and wrong kinds are a UsageError naming the option, thrown at once', () => {
     expect(() => wasmx.run(wat('cli_hello'), { stdoutt: 'pipe' } as never)).toThrow(/run: unknown option 'stdoutt'/);
     expect(() => wasmx.run(wat('cli_hello'), { stdoutt: 'pipe' } as never)).toThrow(wasmx.UsageError);
@@ -124,16 +136,22 @@ describe('library run()', () => {
     const port = await freePort();
     const script = `
       const w = require(${JSON.stringify(DIST)});
+      const threads = () => require('fs').readdirSync('/proc/self/task').length;
       (async () => {
+        const before = threads();
         const code = await w.run(${JSON.stringify(wat('lib_sleep'))}, { stdio: 'ignore' });
         const t = await w.run(${JSON.stringify(wat('threads_counter'))}, { stdio: 'ignore' });
-        const s = await w.serve(${JSON.stringify(HELLO_SERVER)}, { instances: 2, env: { PORT: '${port}' }, quiet: true, log: () => {} });
+        const s = await w.serve(${JSON.stringify(HELLO_SERVER)}, { instances: 2, env: { PORT: '${port}' }, quiet: true, log: () => {}, handleSignals: true });
         const body = await fetch('http://' + s.address + '/').then((r) => r.text());
         console.log('run', code, t, 'serve', s.address, body, 'close', await s.close());
+        // What is left once the server has stopped: no worker ports, no signal handlers, no threads (workers
+        // destroyed); only this timer and stdio.
+        setTimeout(() => console.log('left', process.getActiveResourcesInfo().filter((r) => !['Timeout', 'PipeWrap', 'TTYWrap'].includes(r)).join(',') || 'nothing',
+          'SIGTERM listeners', process.listenerCount('SIGTERM'), 'threads', threads() - before), 300);
       })();`;
     const r = await nodeScript(script, 20_000);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`run 0 0 serve 127.0.0.1:${port} Hello, World! close 0\n`);
+    expect(r.stdout).toBe(`run 0 0 serve 127.0.0.1:${port} Hello, World! close 0\nleft nothing SIGTERM listeners 0 threads 0\n`);
     expect(r.code).toBe(0);
     expect(r.ms).toBeLessThan(10_000);
   });

@@ -82,7 +82,7 @@ async function interrupt(p: Proc, marker: string, sig: NodeJS.Signals, after: st
 
 describe('wasmx run: every blocking call is interrupted by a host signal (guest with handlers)', () => {
   it('sleep, thread_sleep, poll, accept, connect, recv, send, epoll_wait, futex, pipes, fd_event, stdin: EINTR; SIGTERM handler exits', async () => {
-    const p = start(['run', '--net', cfix('signals_calls'), 'calls']);
+    const p = start(['run', '--net', '--quiet', cfix('signals_calls'), 'calls']);
     const calls = ['sleep', 'thread_sleep', 'poll', 'accept', 'connect', 'recv', 'send', 'epoll'];
     for (const c of calls) await interrupt(p, `blocked ${c}\n`, 'SIGUSR1', `${c} r=${EINTR}\n`);
     // futex: the wait returns (woken = 1, a spurious wake-up) after the handler ran; the guest re-checks its
@@ -108,7 +108,7 @@ describe('wasmx run: every blocking call is interrupted by a host signal (guest 
 
 describe('wasmx run: default actions', () => {
   it("default dispositions (libc's default handler): SIGTERM to a guest blocked in accept ends it with 143", async () => {
-    const p = start(['run', '--net', cfix('signals_calls'), 'default']);
+    const p = start(['run', '--net', '--quiet', cfix('signals_calls'), 'default']);
     await until('marker', () => p.out().includes('blocked accept\n'));
     await mainAsleep(p);
     const t0 = Date.now();

@@ -151,7 +151,7 @@ describe('hello server (examples/hello-server.wat)', () => {
       // A client that sends nothing gets the same.
       expect((await exchange(port)).toString('latin1')).toBe(HELLO);
       expect(server.child.exitCode).toBeNull();
-      expect(server.stderr).toBe('');
+      expect(server.stderr).toBe(`wasmx: listening on 127.0.0.1:${port}\n`);
     } finally {
       await server.stop();
     }
