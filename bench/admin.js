@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The req/s cost of `serve --admin`: the same server with and without --admin (and, with --baseline-cli, a wasmx
 // build without the admin counters compiled in), in alternating rounds of wrk, median of the rounds. With --admin,
-// a client scrapes /metrics every --scrape-ms during the measurement, as Prometheus would (harder: every second).
+// once unscraped and once with a client scraping /metrics every --scrape-ms during the measurement, as Prometheus
+// would (harder: every second).
 //
 //   node bench/admin.js [--rounds 3] [-d 5] [--server keepalive|hello] [--threads 1] [--scrape-ms 1000]
 //                       [--baseline-cli /path/to/other/checkout/bin/wasmx.js]
@@ -90,7 +91,7 @@ async function measure(cfg, module, o) {
     await wrk.run(url, { durationS: 1 });
     let scrapes = 0;
     let sample = null; // the last scrape taken while wrk was running
-    if (adminPort)
+    if (adminPort && cfg.scrape)
       scraper = setInterval(
         () =>
           get(adminPort, '/metrics').then((r) => {
@@ -122,7 +123,8 @@ async function main() {
   const cfgs = [
     ...(o.baselineCli ? [{ name: 'baseline build, no --admin', cli: o.baselineCli, admin: false }] : []),
     { name: 'no --admin', cli, admin: false },
-    { name: `--admin, scraped every ${o.scrapeMs} ms`, cli, admin: true },
+    { name: '--admin, not scraped', cli, admin: true, scrape: false },
+    { name: `--admin, scraped every ${o.scrapeMs} ms`, cli, admin: true, scrape: true },
   ];
   const results = new Map(cfgs.map((c) => [c.name, []]));
   let sample = '';
@@ -133,7 +135,7 @@ async function main() {
       const r = await measure(c, module, o);
       results.get(c.name).push(r);
       if (r.sample) sample = r.sample;
-      process.stderr.write(`round ${round + 1}: ${c.name}: ${Math.round(r.rps)} req/s, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req${c.admin ? `, ${r.scrapes} scrapes` : ''}\n`);
+      process.stderr.write(`round ${round + 1}: ${c.name}: ${Math.round(r.rps)} req/s, ${r.cpuUsPerReq.toFixed(1)} µs CPU/req${c.scrape ? `, ${r.scrapes} scrapes` : ''}\n`);
     }
   }
   const base = median(results.get('no --admin').map((r) => r.rps));
