@@ -203,6 +203,11 @@ describe('Dockerfile', () => {
     expect(runtime.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     expect(runtime.entrypoint).toEqual(['wasmx', 'serve']);
     expect(runtime.lines.find((l) => l.op === 'STOPSIGNAL')?.args).toBe('SIGTERM');
+    // The build stage copies what npm install, tsc (tsconfig include) and node-gyp (binding.gyp sources) read.
+    const copied = build.lines.filter((l) => l.op === 'COPY').flatMap((l) => l.args.split(/\s+/).slice(0, -1));
+    const tsDirs = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')).include.map((g: string) => g.split('/')[0]);
+    const gypDirs = [...fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8').matchAll(/'(native)\/[^']*'/g)].map((m) => m[1]);
+    for (const need of ['package.json', 'package-lock.json', 'tsconfig.json', 'binding.gyp', 'bin', 'scripts', ...tsDirs, ...gypDirs]) expect(copied, need).toContain(need);
   });
 
   it('the runtime files, laid out as the COPY lines say, run the entry point as that user: prebuilt addon, health, SIGTERM drain', async () => {
