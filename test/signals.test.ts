@@ -60,14 +60,16 @@ function tasks(pid: number): Task[] {
   }
   return out;
 }
-/** wasmx's wait primitive sleeps in ppoll (poll_schedule_timeout) or, for epoll_wait, in epoll_wait. */
-const inGuestWait = (t: Task): boolean => t.state === 'S' && /poll_schedule_timeout|do_sys_poll|ep_poll|do_epoll_wait/.test(t.wchan);
+/** wasmx's wait primitive sleeps in ppoll (poll_schedule_timeout); idle pool workers sleep in futex/epoll waits. */
 const inPoll = (t: Task): boolean => t.state === 'S' && /poll_schedule_timeout|do_sys_poll/.test(t.wchan);
 
-/** Waits until the main thread (single-threaded `run`: the guest runs on it) sleeps in a guest wait. */
+/**
+ * Waits until the main thread sleeps in the kernel. Single-threaded `run`: the guest runs on the main thread, and
+ * after printing its marker the next thing it can sleep in is the blocking call.
+ */
 async function mainAsleep(p: Proc): Promise<void> {
   const pid = p.child.pid!;
-  return until(`the guest thread to sleep in the kernel (output so far: ${JSON.stringify(p.out().slice(-60))})`, () => tasks(pid).some((t) => t.tid === pid && inGuestWait(t)));
+  return until(`the guest thread to sleep in the kernel (output so far: ${JSON.stringify(p.out().slice(-60))})`, () => tasks(pid).some((t) => t.tid === pid && t.state === 'S'));
 }
 
 /** Sends `sig` once `marker` is out and the guest sleeps; resolves with ms until `after` appears. */
