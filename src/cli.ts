@@ -7,6 +7,7 @@ import { loadModule } from './loader';
 import { createImportedMemory, planLinking } from './linker';
 import { OffloadMode, native } from './native';
 import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
+import { AdminAddress, attachAdmin, formatAddress, parseAdminAddress, startAdmin } from './admin';
 import { Server, ServerConfig, parseHostPort } from './serve';
 
 const HELP = `wasmx — run WASIX modules on Node.js, with the system calls in a C++ addon
@@ -32,6 +33,9 @@ Run options:
   --offload-max-bytes N   bytes in flight per process in the offload pool (default 8388608)
   --offload-threads N     offload pool threads (default: 1 per 4 cores, 1..4)
   --verbose               diagnostics on stderr (the offload backend chosen, fallbacks)
+  --admin [HOST:]PORT     HTTP /healthz, /readyz and /metrics (Prometheus) on HOST:PORT (default host 127.0.0.1;
+                          0.0.0.0 in a container); off by default. Under run, the guest then runs on a worker
+                          thread (see docs/deploy.md)
   --                      end of options; everything after the module goes to the guest anyway
 
 Serve options (N instances of the module sharing the port, supervised; sockets allowed):
@@ -66,6 +70,8 @@ export interface RunCommand {
   module: string;
   guestArgs: string[];
   options: ServerConfig;
+  /** --admin: where /healthz, /readyz and /metrics are served (src/admin.ts). */
+  admin?: AdminAddress;
 }
 
 function parsePreopen(spec: string, order: 'host-guest' | 'guest-host', flag: string): Preopen {
@@ -94,6 +100,7 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   let strict = false;
   let verbose = false;
   let quiet = false;
+  let admin: AdminAddress | undefined;
   let offload: OffloadMode | undefined;
   let offloadMaxBytes: number | undefined;
   let offloadThreads: number | undefined;
@@ -133,6 +140,9 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
         break;
       case '--verbose':
         verbose = true;
+        break;
+      case '--admin':
+        admin = parseAdminAddress(arg());
         break;
       case '--quiet':
         quiet = true;
@@ -179,7 +189,7 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   // serve implies --net: a server's instances need sockets (README "Serve").
   if (command === 'serve') net = true;
   const options: ServerConfig = { ...serveOpts, ...offloadOpts, dirs, env, net, strict, verbose, quiet, announceListen: !quiet, args: [module, ...guestArgs] };
-  return { module, guestArgs, options };
+  return { module, guestArgs, options, ...(admin ? { admin } : {}) };
 }
 
 /** `wasmx FILE`: a word that names a module file rather than a command (an existing file, or *.wasm / *.wat). */
@@ -197,10 +207,17 @@ async function runCommand(argv: string[]): Promise<number> {
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
   native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
-  if (isThreaded(loaded) && plan.memoryImport?.shared) {
-    // Every guest thread on a pool worker; this thread dispatches spawns. When the guest is done, end the host
-    // at once: a worker may still be blocked in a guest syscall and would never join.
-    const outcome = await runThreadedProcess(createThreadPool(), loaded, processId, createImportedMemory(plan.memoryImport), cmd.options);
+  const admin = cmd.admin;
+  if ((isThreaded(loaded) && plan.memoryImport?.shared) || admin) {
+    // Every guest thread on a pool worker; this thread dispatches spawns (and answers --admin, which a guest
+    // running on this thread would block). When the guest is done, end the host at once: a worker may still be
+    // blocked in a guest syscall and would never join.
+    if (admin) {
+      const a = await startAdmin(admin, { processIds: () => [processId], instanceCount: 1, isDraining: false });
+      writeErr(`wasmx: admin on http://${formatAddress(a.address)} (/healthz /readyz /metrics)`);
+    }
+    const memory = plan.memoryImport?.shared ? createImportedMemory(plan.memoryImport) : undefined;
+    const outcome = await runThreadedProcess(createThreadPool(), loaded, processId, memory, cmd.options);
     let code: number;
     if (outcome.status === 'exit') code = outcome.code & 0xff;
     else if (outcome.status === 'trap') {
@@ -234,6 +251,7 @@ export async function main(argv: string[]): Promise<void> {
       else {
         const cmd = parseRunArgs(rest, 'serve');
         const server = new Server(await loadModule(cmd.module), { ...cmd.options, handleSignals: true });
+        if (cmd.admin) await attachAdmin(server, cmd.admin);
         server.start();
         code = await server.done;
         native().exitHost(code); // workers may be blocked in guest syscalls: do not join them

@@ -40,6 +40,17 @@ export interface ProcessSpec {
 
 export type OffloadMode = 'off' | 'threads' | 'uring' | 'auto';
 
+/** Host-wide socket counters (summed over threads, never decreasing) and the offload queue now, for --admin. */
+export interface AdminCounters {
+  accepted: number;
+  bytesReceived: number;
+  bytesSent: number;
+  offloadInlineSends: number;
+  offloadUringFallbacks: number;
+  offloadQueuedOps: number;
+  offloadQueuedBytes: number;
+}
+
 export type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
 
 export interface NativeAddon {
@@ -64,6 +75,10 @@ export interface NativeAddon {
   beginDrain(processId: number): void;
   /** Connected sockets a process still has open. */
   openConnections(processId: number): number;
+  /** What --admin reads: socket counters and offload queue depth (native/src/admin_api.cc). */
+  adminCounters(): AdminCounters;
+  /** Listening sockets in a process's fd table (guest-bound or preopened). */
+  listeningSockets(processId: number): number;
   /**
    * Host SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to this process's guest from now on: queued for
    * it and every thread interrupted (blocking calls return EINTR), or — when the guest registered no signal

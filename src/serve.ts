@@ -131,6 +131,20 @@ export class Server extends EventEmitter {
   }
 
   /** The first address listened on (undefined until then). */
+  /** True from the moment a drain starts (--admin's /readyz turns 503). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get instanceCount(): number {
+    return this.slots.length;
+  }
+
+  /** The guest processes of the instances running now. */
+  processIds(): number[] {
+    return this.slots.flatMap((s) => (s.processId === undefined ? [] : [s.processId]));
+  }
+
   get address(): string | undefined {
     return this.addresses[0];
   }

@@ -10,6 +10,7 @@
 
 #include "errno_map.h"
 #include "event_fd.h"
+#include "io_counters.h"
 #include "wait.h"
 
 #ifndef MSG_NOSIGNAL
@@ -98,6 +99,7 @@ Errno SendEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, const s
     return failure;
   }
   *written = done;
+  if (is_socket && done) CountIo(kIoBytesSent, done);
   if (done == 0 && (guest_nonblock || e.kind == FdKind::kSocket)) return err::AGAIN;
   return err::SUCCESS;
 }
@@ -142,8 +144,7 @@ Errno RecvEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, int msg
       done += uint64_t(n);
       Consume(v, cnt, size_t(n));
       if (wait_all && n > 0 && cnt > 0) continue;
-      *nread = done;
-      return err::SUCCESS;
+      break;
     }
     if (errno == EINTR) continue;
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock) {
@@ -156,6 +157,7 @@ Errno RecvEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, int msg
     return LastErrno();
   }
   *nread = done;
+  if (is_socket && done > 0 && !(msg_flags & MSG_PEEK)) CountIo(kIoBytesReceived, done);
   return err::SUCCESS;
 }
 

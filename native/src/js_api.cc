@@ -18,6 +18,8 @@ namespace wasmx {
 
 napi_value ListenTcpJs(napi_env env, napi_callback_info info);  // host_listener.cc
 napi_value CreateBenchExports(napi_env env);                     // bench_noop.cc: baselines for bench/hostcall.js
+Napi::Value AdminCountersJs(const Napi::CallbackInfo& info);     // admin_api.cc: what --admin reads
+Napi::Value ListeningSocketsJs(const Napi::CallbackInfo& info);
 bool ParseLibraryProcessOptions(const Napi::Object& opts, ProcessOptions* po);  // library_api.cc
 void AddLibraryExports(Napi::Env env, Napi::Object exports);                   // library_api.cc
 
@@ -293,6 +295,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_create_function(env, "listenTcp", NAPI_AUTO_LENGTH, ListenTcpJs, nullptr, &listen);
   exports.Set("listenTcp", Napi::Value(env, listen));
   exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
+  exports.Set("adminCounters", Napi::Function::New(env, AdminCountersJs, "adminCounters"));
+  exports.Set("listeningSockets", Napi::Function::New(env, ListeningSocketsJs, "listeningSockets"));
   AddLibraryExports(env, exports);
   return exports;
 }

@@ -236,7 +236,7 @@ std::shared_ptr<Process> FindProcess(uint32_t id) {
   return it == g_registry.end() ? nullptr : it->second;
 }
 
-void ForEachProcess(void (*fn)(Process&)) {
+void ForEachProcess(const std::function<void(Process&)>& fn) {
   std::vector<std::shared_ptr<Process>> all;
   {
     std::lock_guard<std::mutex> lock(g_registry_mu);

@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -143,6 +144,6 @@ std::shared_ptr<Process> CreateProcess();
 std::shared_ptr<Process> FindProcess(uint32_t id);
 void ReleaseProcess(uint32_t id);
 // Runs `fn` on every live process (exit hooks).
-void ForEachProcess(void (*fn)(Process&));
+void ForEachProcess(const std::function<void(Process&)>& fn);
 
 }  // namespace wasmx

@@ -1,5 +1,7 @@
 #include "socket_util.h"
 
+#include "io_counters.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -163,6 +165,7 @@ Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, u
   const uint8_t family = SocketFamily(*e);
   const bool offloadable = inst.proc->offload() && (family == af::INET4 || family == af::INET6);
   if (Errno r = InstallSocket(inst, hfd, family, socktype::STREAM, new_nonblock, &newfd, offloadable)) return r;
+  CountIo(kIoAccepted);
   if (want_addr) WriteAddrPort(inst.mem, addr_p, reinterpret_cast<struct sockaddr*>(&ss), len);
   return inst.mem.Store<uint32_t>(fd_p, newfd) ? err::SUCCESS : err::FAULT;
 }

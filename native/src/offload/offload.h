@@ -81,6 +81,8 @@ class Offload {
   // The kernel says `e` is writable but its queue is over the limit (kFull): waits briefly (a few ms) for the pool
   // to catch up. True when kFull cleared (its synthetic readiness has then been raised).
   virtual bool SettleFull(FdEntry& e) = 0;
+  // Ops and bytes queued now, over every entry (the admin endpoint's queue depth).
+  virtual void Queued(uint64_t* ops, uint64_t* bytes) const = 0;
 };
 
 // The error a failed background op left on `e`, for the guest's next call (SUCCESS when none). The first call

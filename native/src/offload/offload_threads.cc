@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "errno_map.h"
+#include "io_counters.h"
 #include "offload.h"
 #include "offload_internal.h"
 #include "poller/poller.h"
@@ -200,6 +201,11 @@ class Pool final : public Offload {
   int notify_fd() const override { return notify_rd_; }
   uint64_t per_fd_limit() const override { return per_fd_limit_; }
   uint32_t shutdowns_queued() const override { return shutdowns_.load(std::memory_order_acquire); }
+  void Queued(uint64_t* ops, uint64_t* bytes) const override {
+    *ops = ops_.load(std::memory_order_relaxed);
+    *bytes = bytes_.load(std::memory_order_relaxed);
+  }
+
   bool SettleFull(FdEntry& e) override {
     for (int i = 0; i < 100; i++) {
       if (!(e.offload_flags.load(std::memory_order_acquire) & offload_flag::kFull)) return true;
@@ -306,6 +312,7 @@ class Pool final : public Offload {
       }
       if (!nonblock) {
         // Over a limit: a blocking send runs inline, after this fd's queue (order).
+        CountIo(kIoOffloadInlineSends);
         WaitIdle(e);
         return false;
       }
@@ -363,6 +370,7 @@ class Pool final : public Offload {
     if (nb) flush();
     *n = take - left;
     *r = *n ? err::SUCCESS : err::AGAIN;
+    if (*n) CountIo(kIoBytesSent, *n);
     return true;
   }
 
@@ -741,6 +749,7 @@ std::unique_ptr<Offload> Offload::Create(const OffloadConfig& cfg) {
     if (!ok) {
       static std::atomic<bool> said{false};
       if (!said.exchange(true)) Say(cfg, "io_uring unavailable (" + why + "); falling back to threads");
+      CountIo(kIoOffloadUringFallbacks);
       m = OffloadMode::kThreads;
     }
   }
