@@ -20,56 +20,63 @@
 
 namespace wasmx {
 
-// proc_raise_interval's timer: one thread per process that has armed one, sleeping until the next expiry.
+// proc_raise_interval's timer: one thread per process that has armed one, sleeping until the next expiry. Its
+// state is shared with the thread: the process may end on the timer thread itself (a default action), and the
+// thread must then find `stop` set rather than freed memory.
 class SignalTimer {
  public:
-  explicit SignalTimer(Process* p) : proc_(p), thread_([this] { Run(); }) {}
+  explicit SignalTimer(Process* p) : st_(std::make_shared<State>()) {
+    thread_ = std::thread([st = st_, p] { Run(st, p); });
+  }
   ~SignalTimer() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+      std::lock_guard<std::mutex> lock(st_->mu);
+      st_->stop = true;
     }
-    cv_.notify_one();
-    thread_.join();
+    st_->cv.notify_one();
+    if (thread_.get_id() == std::this_thread::get_id()) thread_.detach();
+    else thread_.join();
   }
   void Set(uint8_t sig, uint64_t interval_ns, bool repeat) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      sig_ = sig;
-      interval_ = std::chrono::nanoseconds(int64_t(interval_ns > (uint64_t(1) << 62) ? (uint64_t(1) << 62) : interval_ns));
-      repeat_ = repeat;
-      armed_ = interval_ns != 0;
-      next_ = std::chrono::steady_clock::now() + interval_;
+      std::lock_guard<std::mutex> lock(st_->mu);
+      st_->sig = sig;
+      st_->interval = std::chrono::nanoseconds(int64_t(interval_ns > (uint64_t(1) << 62) ? (uint64_t(1) << 62) : interval_ns));
+      st_->repeat = repeat;
+      st_->armed = interval_ns != 0;
+      st_->next = std::chrono::steady_clock::now() + st_->interval;
     }
-    cv_.notify_one();
+    st_->cv.notify_one();
   }
 
  private:
-  void Run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      if (!armed_) {
-        cv_.wait(lock);
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stop = false, armed = false, repeat = false;
+    uint8_t sig = 0;
+    std::chrono::nanoseconds interval{0};
+    std::chrono::steady_clock::time_point next;
+  };
+  static void Run(std::shared_ptr<State> st, Process* proc) {
+    std::unique_lock<std::mutex> lock(st->mu);
+    while (!st->stop) {
+      if (!st->armed) {
+        st->cv.wait(lock);
         continue;
       }
-      if (cv_.wait_until(lock, next_) != std::cv_status::timeout) continue;  // re-armed, cancelled or stopping
-      if (stop_ || !armed_ || std::chrono::steady_clock::now() < next_) continue;
-      uint8_t sig = sig_;
-      if (repeat_) next_ += interval_;
-      else armed_ = false;
+      if (st->cv.wait_until(lock, st->next) != std::cv_status::timeout) continue;  // re-armed, cancelled, stopping
+      if (st->stop || !st->armed || std::chrono::steady_clock::now() < st->next) continue;
+      uint8_t sig = st->sig;
+      if (st->repeat) st->next += st->interval;
+      else st->armed = false;
       lock.unlock();
-      SignalProcess(*proc_, sig);  // may end the host process (default action)
+      SignalProcess(*proc, sig);  // may end the host process, or the Process (then `stop` is set)
       lock.lock();
     }
   }
-  Process* const proc_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false, armed_ = false, repeat_ = false;
-  uint8_t sig_ = 0;
-  std::chrono::nanoseconds interval_{0};
-  std::chrono::steady_clock::time_point next_;
-  std::thread thread_;  // last: starts after the fields above exist
+  std::shared_ptr<State> st_;
+  std::thread thread_;
 };
 
 Process::Process(uint32_t id) : id_(id) {}
