@@ -65,6 +65,10 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   // Sockets: WASI address family and socket type, fixed at creation.
   uint8_t sock_family = 0;
   uint8_t sock_type = 0;
+  // Unix sockets the guest bound to a path: that path as the guest gave it (the host bound a /proc/self/fd name,
+  // unix_addr.h), which sock_addr_local reports. Guarded by unix_mu (another thread may bind as it is read).
+  std::mutex unix_mu;
+  std::string unix_bound_path;
   // Sockets: timeouts set through sock_set_opt_time (ns; 0 = none), applied by the socket calls.
   std::atomic<uint64_t> accept_timeout_ns{0};
   std::atomic<uint64_t> connect_timeout_ns{0};

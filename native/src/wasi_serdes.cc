@@ -129,6 +129,15 @@ Errno ReadAddrPort(GuestMemory& mem, uint32_t ptr, struct sockaddr_storage* out,
       sun->sun_family = AF_UNIX;
       size_t n = strnlen(reinterpret_cast<const char*>(b + 2), 108);
       if (n >= sizeof sun->sun_path) return err::NAMETOOLONG;
+      if (n == 0) {
+        // Linux abstract name: a NUL, then the name. The guest's 108 bytes carry no length, so the name ends at its
+        // last non-NUL byte; all NULs is the empty (autobind) address. Callers confine both (unix_addr.h).
+        size_t m = 108;
+        while (m > 0 && b[2 + m - 1] == 0) m--;
+        std::memcpy(sun->sun_path, b + 2, m);
+        *len = socklen_t(offsetof(struct sockaddr_un, sun_path) + m);
+        return err::SUCCESS;
+      }
       std::memcpy(sun->sun_path, b + 2, n);
       *len = socklen_t(offsetof(struct sockaddr_un, sun_path) + n + 1);
       return err::SUCCESS;
