@@ -19,6 +19,9 @@ Errno IoVecs::Read(GuestMemory& mem, uint32_t ptr, uint32_t count) {
     std::memcpy(&buf, raw + i * 8, 4);
     std::memcpy(&len, raw + i * 8 + 4, 4);
     if (!mem.InBounds(buf, len)) return err::FAULT;
+    // The count goes back to the guest as a u32, and libc's read()/write() return it as a 32-bit ssize_t:
+    // like Linux (MAX_RW_COUNT), one call moves at most kMaxTotal bytes, a short count the guest must handle.
+    if (total_ + len > kMaxTotal) len = uint32_t(kMaxTotal - total_);
     vec_[i].iov_base = mem.At(buf);
     vec_[i].iov_len = len;
     total_ += len;
