@@ -10,7 +10,7 @@ import { tmpdir } from './helpers';
 import { E, R, SyscallHarness, openHarness } from './syscalls';
 
 let dir: string;
-let h: SyscallHarness;
+let h = undefined as unknown as SyscallHarness;
 const PRE = 3; // the preopen
 const OUT = 0; // result pointer
 const BUF = 256; // scratch (iovecs, stat buffers)
@@ -32,10 +32,12 @@ function setup(wasix: boolean) {
   fs.writeFileSync(path.join(dir, 'f.txt'), 'hello');
   fs.mkdirSync(path.join(dir, 'sub'));
   h = openHarness({ dirs: [[dir, '/']], wasix });
+  return h;
 }
 afterEach(() => {
-  h.release();
-  fs.rmSync(dir, { recursive: true, force: true });
+  h?.release();
+  h = undefined as unknown as SyscallHarness;
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('rights per file type (suite: dir_fd_op_failures, directory_seek, path_open_preopen)', () => {
@@ -171,5 +173,25 @@ describe('paths (suite: symlink_create) and the review list', () => {
     expect(h.p1.path_filestat_set_times(PRE, 0, p, n, 0n, 0n, 0)).toBe(E.NOENT);
     const [q, m] = h.str(PATH, 'f.txt');
     expect(h.p1.path_filestat_set_times(PRE, 0, q, m, 0n, 0n, 0)).toBe(0);
+  });
+});
+
+describe('iovec totals', () => {
+  it('1024 iovecs summing past 4 GiB move at most 0x7ffff000 bytes, so the u32 count is right', () => {
+    const d = openHarness({ dirs: [['/dev', '/dev']], pages: 80, maxPages: 80 });
+    try {
+      const [p, n] = d.str(PATH, 'null');
+      expect(d.p1.path_open(3, 0, p, n, 0, R.FD_WRITE, 0n, 0, OUT)).toBe(0);
+      const fd = d.u32(OUT);
+      const iovs = 8192, chunk = 4 << 20; // 1024 x 4 MiB (+1 byte each) = just over 4 GiB
+      for (let i = 0; i < 1024; i++) {
+        d.view().setUint32(iovs + i * 8, 65536, true);
+        d.view().setUint32(iovs + i * 8 + 4, chunk + 1, true);
+      }
+      expect(d.p1.fd_write(fd, iovs, 1024, OUT)).toBe(0);
+      expect(d.u32(OUT)).toBe(0x7ffff000);
+    } finally {
+      d.release();
+    }
   });
 });
