@@ -195,3 +195,26 @@ describe('iovec totals', () => {
     }
   });
 });
+
+describe('stdio NONBLOCK', () => {
+  it('fd_read on stdin with NONBLOCK set gives AGAIN while the (blocking, parent-owned) pipe is empty', async () => {
+    const script = `
+      const { native } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'native.js'))});
+      const a = native();
+      const pid = a.createProcess({ args: ['x'], env: [], preopenHost: [], preopenGuest: [], net: false, exitEndsHost: false });
+      const mem = new WebAssembly.Memory({ initial: 1 });
+      const p1 = a.createInstance(pid, mem, 1, false)[0].wasi_snapshot_preview1;
+      const v = new DataView(mem.buffer);
+      v.setUint32(200, 300, true); v.setUint32(204, 10, true);
+      p1.fd_fdstat_set_flags(0, 4);
+      process.stdout.write('read ' + p1.fd_read(0, 200, 1, 220) + '\\n');`;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((r) => child.on('close', r)); // stdin stays open (and empty) until then
+    child.stdin.end();
+    expect(out).toBe('read 6\n'); // AGAIN, and the child ended on its own: nothing blocked
+    expect(code).toBe(0);
+  }, 20_000);
+});
