@@ -57,6 +57,15 @@ export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): Link
   return { unknown, mismatched, memoryImport };
 }
 
+/**
+ * The ABI a module was built for, decided once from its imports: any `wasix_32v1` (or `wasix_64v1`) import means
+ * WASIX (wasix-libc), otherwise preview1. Where the two disagree (fd_renumber: docs/decisions.md "preview1 and
+ * WASIX"), the addon follows this.
+ */
+export function importsWasix(imports: ImportDesc[]): boolean {
+  return imports.some((imp) => imp.module === 'wasix_32v1' || imp.module === 'wasix_64v1');
+}
+
 export function createImportedMemory(limits: MemoryLimits): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: limits.initial, maximum: limits.maximum, shared: limits.shared } as WebAssembly.MemoryDescriptor);
 }

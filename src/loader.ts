@@ -1,7 +1,7 @@
 /** Loading a guest module from a .wasm or .wat file into a compiled WebAssembly.Module. */
 import fs from 'node:fs';
-import { LoadError } from './errors';
-import { ImportDesc, readImports } from './wasm-binary';
+import { LinkError, LoadError } from './errors';
+import { ImportDesc, exportedFunctionType, readImports, signatureOf } from './wasm-binary';
 
 export interface LoadedModule {
   file: string;
@@ -100,6 +100,12 @@ export async function loadModule(source: string | Uint8Array): Promise<LoadedMod
     imports = readImports(bytes);
   } catch (e) {
     throw new LoadError(file, `cannot read imports: ${(e as Error).message}`);
+  }
+  // A command's entry point takes nothing and returns nothing (wasmtime refuses other types too): a `_start`
+  // of another type is a link error, not something to call with made-up arguments.
+  const start = exportedFunctionType(bytes, '_start');
+  if (start && (start.params.length > 0 || start.results.length > 0)) {
+    throw new LinkError(`${file}: _start has type (${signatureOf(start)}); a WASI command's _start takes and returns nothing`);
   }
   return { file, bytes, module, imports };
 }

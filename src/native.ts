@@ -59,8 +59,9 @@ export interface NativeAddon {
   importTable(): NativeImportDef[];
   /** Returns the import object bound to a new instance of process `processId`, and a function that binds the
    * instance's memory once it exists (an exported memory only exists after instantiation), and one that records the
-   * instance's exports (signal delivery to the export named by callback_signal). */
-  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number): [ImportObject, (memory: WebAssembly.Memory) => void, (exports: WebAssembly.Exports) => void];
+   * instance's exports (signal delivery to the export named by callback_signal). `wasix`: the module imports
+   * wasix_32v1 (WASIX semantics where preview1 differs). */
+  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number, wasix?: boolean): [ImportObject, (memory: WebAssembly.Memory) => void, (exports: WebAssembly.Exports) => void];
   /** Installs the function the addon calls (on this thread) when a guest thread spawns another. */
   setThreadSpawner(processId: number, spawn: (tid: number, startArg: number) => void): void;
   /** Records that a guest thread ended; returns how many of the process's threads are still alive. */

@@ -1,6 +1,6 @@
 /** Running a guest command: create its process in the addon, link, instantiate, call `_start`. */
 import { WasmxError } from './errors';
-import { LinkOptions, createImportedMemory, linkImports, planLinking } from './linker';
+import { LinkOptions, createImportedMemory, importsWasix, linkImports, planLinking } from './linker';
 import { LoadedModule } from './loader';
 import { OffloadMode, native } from './native';
 import { asTrap } from './trap';
@@ -79,7 +79,7 @@ export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports'>;
 export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = MAIN_TID): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
-  const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid);
+  const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid, importsWasix(loaded.imports));
   const imports = linkImports(loaded.imports, plan, hostImports, mem, opts);
   let instance: WebAssembly.Instance;
   try {

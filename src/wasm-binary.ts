@@ -137,3 +137,51 @@ export function signatureOf(t: FuncType): string {
   const code = (v: ValType): string => (v === 'i32' ? 'i' : v === 'i64' ? 'I' : v);
   return t.params.map(code).join('') + ':' + t.results.map(code).join('');
 }
+
+/** The type of the function `bytes` exports as `name`, or undefined when it exports no such function. */
+export function exportedFunctionType(bytes: Uint8Array, name: string): FuncType | undefined {
+  const r = new Reader(bytes);
+  r.pos = 8;
+  const types: FuncType[] = [];
+  const funcTypes: number[] = []; // type index per function index (imports first)
+  while (!r.done) {
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.pos + size;
+    if (id === 1) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        r.byte();
+        const params = Array.from({ length: r.u32() }, () => r.valtype());
+        const results = Array.from({ length: r.u32() }, () => r.valtype());
+        types.push({ params, results });
+      }
+    } else if (id === 2) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        r.name();
+        r.name();
+        const kind = r.byte();
+        if (kind === 0) funcTypes.push(r.u32());
+        else if (kind === 1) { r.byte(); r.limits(); }
+        else if (kind === 2) r.limits();
+        else if (kind === 3) { r.valtype(); r.byte(); }
+        else if (kind === 4) { r.byte(); r.u32(); }
+      }
+    } else if (id === 3) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) funcTypes.push(r.u32());
+    } else if (id === 7) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const exportName = r.name();
+        const kind = r.byte();
+        const index = r.u32();
+        if (exportName === name) return kind === 0 ? types[funcTypes[index]] : undefined;
+      }
+      return undefined;
+    }
+    r.pos = end;
+  }
+  return undefined;
+}

@@ -93,6 +93,19 @@ describe('load errors', () => {
     expect(r.stderr.startsWith(`wasmx: error: ${file}: invalid WebAssembly module: `)).toBe(true);
   });
 
+  it('a _start that takes parameters or returns a value is a link error, exit 2, and never runs', async () => {
+    for (const [name, sig] of [['params', '(param i32)'], ['results', '(result i32)']]) {
+      const file = path.join(tmp, `start_${name}.wat`);
+      fs.writeFileSync(file, `(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") ${sig} (call $exit (i32.const 7)) ${name === 'results' ? '(i32.const 0)' : ''}))`);
+      const r = await wasmx(['run', file]);
+      expect(r.code).toBe(2); // not 7: _start was never called
+      expect(lines(r.stderr)).toEqual([`wasmx: error: ${file}: _start has type (${name === 'params' ? 'i:' : ':i'}); a WASI command's _start takes and returns nothing`]);
+    }
+  });
+
   it('a .wasm file that is not wasm at all, exit 2', async () => {
     const file = path.join(tmp, 'text.wasm');
     fs.writeFileSync(file, 'hello, world\n');

@@ -122,10 +122,10 @@ describe('files inside a preopen', () => {
     expect(fs.readFileSync(path.join(sb, 'f.txt'), 'utf8')).toBe('hello');
   });
 
-  it('fd_renumber is dup2: the target shares the file and the source stays open', async () => {
+  it('fd_renumber in a preview1 module (fs_tool imports no wasix_32v1) moves: `to` gets the file, the source closes', async () => {
     const out = await tool(['renumber', '/sb/f.txt']);
-    // fd read "he", then `to` (same open file description) continues with "ll"; fd still reads (0 bytes asked).
-    expect(out).toEqual(['renumber he ll 2 2 0']);
+    // fd is closed (read -1), `to` reads "he" from its start; fd stays closed. (WASIX dup2: test/wasi-suite.test.ts.)
+    expect(out).toEqual(['renumber  he -1 2 -1']);
   });
 });
 

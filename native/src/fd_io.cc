@@ -38,6 +38,18 @@ static Errno WaitAfterAgain(Instance& inst, FdEntry& e, short events) {
   return r == WaitResult::kTimedOut ? err::AGAIN : WaitErrno(r);
 }
 
+// Stdio's host fds belong to the parent and stay blocking whatever the guest's NONBLOCK (SetFdFlags): a guest
+// that asked for NONBLOCK gets AGAIN instead of a wait when the fd is not ready now. (A reader sharing the fd
+// could still drain it between this check and the call; the parent's fd is not ours to make non-blocking.)
+static bool StdioNotReady(const FdEntry& e, bool guest_nonblock, short events) {
+  if (e.kind != FdKind::kStdio || !guest_nonblock) return false;
+  struct pollfd p = {e.host_fd, events, 0};
+  int r;
+  do r = poll(&p, 1, 0);
+  while (r < 0 && errno == EINTR);
+  return r == 0;
+}
+
 // Advances `iov` past `n` bytes.
 static void Consume(struct iovec*& v, int& cnt, size_t n) {
   while (cnt > 0 && n >= v->iov_len) {
@@ -62,6 +74,7 @@ Errno SendEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, const s
   if (iov.total() == 0) return err::SUCCESS;
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
+  if (StdioNotReady(e, guest_nonblock, POLLOUT)) return err::AGAIN;
   struct iovec* v = iov.data();
   int cnt = iov.count();
   uint64_t done = 0;
@@ -116,6 +129,7 @@ Errno RecvEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, int msg
   if (e.kind == FdKind::kEvent) return EventRead(inst, e, iov, dont_wait, nread);  // 8-byte counter semantics
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
+  if (StdioNotReady(e, guest_nonblock, POLLIN)) return err::AGAIN;
   // Stdin belongs to the parent and may be blocking there: wait for data first, so the read cannot block.
   if (e.kind == FdKind::kStdio && !guest_nonblock && iov.total() > 0) {
     if (Errno r = WaitReady(inst, e.host_fd, POLLIN)) return r;

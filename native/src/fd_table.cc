@@ -26,6 +26,8 @@ Errno FdTable::Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
 
 FdPtr FdTable::SetLocked(uint32_t fd, FdPtr e) {
   if (fd >= slots_.size()) slots_.resize(fd + 1);
+  if (fd >= cloexec_.size()) cloexec_.resize(fd + 1);
+  cloexec_[fd] = 0;
   if (e) e->guest_refs++;
   FdPtr old = std::move(slots_[fd]);
   slots_[fd] = std::move(e);
@@ -89,11 +91,12 @@ static void RunCloseHook(const FdPtr& e) {
   if (e) e->RunGuestCloseHooks();
 }
 
-Errno FdTable::Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd) {
+Errno FdTable::Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd, bool cloexec) {
   std::lock_guard<std::mutex> lock(mu_);
   for (uint32_t fd = min_fd; fd < kMaxFds; fd++) {
     if (fd >= slots_.size() || !slots_[fd]) {
       SetLocked(fd, std::move(entry));
+      cloexec_[fd] = cloexec;
       *out_fd = fd;
       return err::SUCCESS;
     }
@@ -101,7 +104,7 @@ Errno FdTable::Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd) {
   return err::MFILE;
 }
 
-Errno FdTable::Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry) {
+Errno FdTable::Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry, bool cloexec) {
   std::lock_guard<std::mutex> lock(mu_);
   if (fd >= slots_.size() || !slots_[fd]) return err::BADF;
   for (uint32_t n = min_fd; n < kMaxFds; n++) {
@@ -109,6 +112,7 @@ Errno FdTable::Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* 
       FdPtr e = slots_[fd];
       if (out_entry) *out_entry = e;
       SetLocked(n, std::move(e));
+      cloexec_[n] = cloexec;
       *out_fd = n;
       return err::SUCCESS;
     }
@@ -135,15 +139,39 @@ FdPtr FdTable::Remove(uint32_t fd, bool* last) {
   return e;
 }
 
-Errno FdTable::Renumber(uint32_t from, uint32_t to) {
+Errno FdTable::GetCloexec(uint32_t fd, bool* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= slots_.size() || !slots_[fd]) return err::BADF;
+  *out = cloexec_[fd] != 0;
+  return err::SUCCESS;
+}
+
+Errno FdTable::SetCloexec(uint32_t fd, bool cloexec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (fd >= slots_.size() || !slots_[fd]) return err::BADF;
+  cloexec_[fd] = cloexec;
+  return err::SUCCESS;
+}
+
+Errno FdTable::Renumber(uint32_t from, uint32_t to, RenumberMode mode) {
   FdPtr displaced;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (from >= slots_.size() || !slots_[from]) return err::BADF;
     if (to >= kMaxFds) return err::BADF;
+    bool move = mode == RenumberMode::kMove;
+    if (move && (to >= slots_.size() || !slots_[to])) return err::BADF;
     if (from == to) return err::SUCCESS;
-    displaced = SetLocked(to, slots_[from]);
-    slots_[to]->fdflagsext.store(0);  // dup2 clears CLOEXEC on the new number
+    uint8_t from_cloexec = cloexec_[from];
+    displaced = SetLocked(to, slots_[from]);  // `to`'s CLOEXEC starts clear (dup2)
+    if (move) {
+      cloexec_[to] = from_cloexec;
+      // `from`'s entry is now also at `to`, so dropping `from` can never be its last reference.
+      slots_[from]->guest_refs--;
+      slots_[from] = nullptr;
+      cloexec_[from] = 0;
+      while (!slots_.empty() && !slots_.back()) slots_.pop_back();
+    }
   }
   RunCloseHook(displaced);
   return err::SUCCESS;

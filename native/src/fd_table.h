@@ -56,7 +56,6 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   const FdKind kind;
   uint8_t filetype;                      // WASI filetype reported by fd_fdstat_get
   std::atomic<uint16_t> fdflags{0};      // guest-visible fdflags (APPEND, NONBLOCK, ...)
-  std::atomic<uint16_t> fdflagsext{0};   // CLOEXEC
   uint64_t rights_base = rights::ALL;
   uint64_t rights_inheriting = rights::ALL;
   const bool close_host;
@@ -66,6 +65,10 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   // Sockets: WASI address family and socket type, fixed at creation.
   uint8_t sock_family = 0;
   uint8_t sock_type = 0;
+  // Unix sockets the guest bound to a path: that path as the guest gave it (the host bound a /proc/self/fd name,
+  // unix_addr.h), which sock_addr_local reports. Guarded by unix_mu (another thread may bind as it is read).
+  std::mutex unix_mu;
+  std::string unix_bound_path;
   // Sockets: timeouts set through sock_set_opt_time (ns; 0 = none), applied by the socket calls.
   std::atomic<uint64_t> accept_timeout_ns{0};
   std::atomic<uint64_t> connect_timeout_ns{0};
@@ -162,18 +165,25 @@ class FdTable {
   FdRef Get(uint32_t fd);
   // Looks up `fd` and checks the rights `needed`: BADF when not open, NOTCAPABLE when a right is missing.
   Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
-  // Installs `entry` at the lowest free number >= min_fd. Returns MFILE when full.
-  Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd);
+  // Installs `entry` at the lowest free number >= min_fd, with the fd's CLOEXEC flag `cloexec`. MFILE when full.
+  Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd, bool cloexec = false);
   // fd_dup / F_DUPFD: `fd`'s entry also at the lowest free number >= min_fd, atomically with respect to closes
   // (a concurrent fd_close of `fd` cannot run the entry's close hooks and then see it reinstalled). BADF when
   // `fd` is not open, MFILE when full; *out_entry (optional) receives the shared entry.
-  Errno Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry = nullptr);
+  // The new number gets CLOEXEC = `cloexec` (POSIX: per fd number, not shared with `fd`).
+  Errno Duplicate(uint32_t fd, uint32_t min_fd, uint32_t* out_fd, FdPtr* out_entry = nullptr, bool cloexec = false);
+  // The fd's CLOEXEC flag (fdflagsext), which POSIX keeps per fd number: a dup's flag is its own. BADF when not open.
+  Errno GetCloexec(uint32_t fd, bool* out);
+  Errno SetCloexec(uint32_t fd, bool cloexec);
   // Installs `entry` exactly at `fd` (used for stdio and preopens at startup). Replaces what was there.
   void Place(uint32_t fd, FdPtr entry);
   // Removes `fd` and returns its entry (null when not open); *last is set when no other guest fd refers to it.
   FdPtr Remove(uint32_t fd, bool* last = nullptr);
-  // POSIX dup2 semantics (§10.13): `to` becomes a second reference to `from`'s entry; `from` stays open.
-  Errno Renumber(uint32_t from, uint32_t to);
+  // fd_renumber. kDup2 (WASIX, §10.13): POSIX dup2 — `to` (open or not) becomes a second reference to `from`'s
+  // entry with CLOEXEC clear; `from` stays open with its own flag. kMove (preview1): `to` must be open (BADF
+  // otherwise); it is replaced by `from`'s entry and CLOEXEC, and `from` is closed — one atomic step.
+  enum class RenumberMode { kDup2, kMove };
+  Errno Renumber(uint32_t from, uint32_t to, RenumberMode mode = RenumberMode::kDup2);
   // Closes every fd (process teardown).
   void Clear();
   // Calls fn for each open fd (under the table lock: fn must not call back into the table).
@@ -188,6 +198,7 @@ class FdTable {
   std::atomic<bool> shared_{false};
   std::mutex mu_;
   std::vector<FdPtr> slots_;
+  std::vector<uint8_t> cloexec_;  // per fd number, parallel to slots_ (guarded by mu_)
 };
 
 // Removes guest `fd` from `table` and, if it was the last guest fd for the entry, runs its on_guest_close hook.

@@ -191,7 +191,7 @@ napi_value BindExportsJs(napi_env env, napi_callback_info cbinfo) {
 // createInstance(processId, memory|null, tid) -> [{ wasi_snapshot_preview1, wasix_32v1, wasi }, bindMemory, bindExports]
 Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3) return Fail(env, "createInstance(processId, memory, tid)");
+  if (info.Length() < 3) return Fail(env, "createInstance(processId, memory, tid, wasix)");
   auto proc = ProcessOf(info);
   if (!proc) return Fail(env, "createInstance: no such process");
   auto inst = std::make_shared<Instance>();
@@ -199,6 +199,8 @@ Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
   inst->proc = proc;
   inst->tid = U32(info, 2);
   if (!inst->wake.Open()) return Fail(env, std::string("createInstance: wake fd: ") + std::strerror(errno));
+  // Argument 3: the module imports wasix_32v1 (runner.ts decides it from the imports; every thread agrees).
+  if (info.Length() > 3 && info[3].IsBoolean()) proc->set_wasix(info[3].As<Napi::Boolean>().Value());
   proc->threads().Register(inst->tid, inst);
   if (!info[1].IsNull() && !info[1].IsUndefined() && !inst->mem.Attach(env, info[1]))
     return Fail(env, "createInstance: argument 2 is not a WebAssembly.Memory");

@@ -166,6 +166,8 @@ std::string Process::Init(const ProcessOptions& opts) {
     if (hfd < 0) return "--dir " + p.host_path + ": " + std::strerror(errno);
     auto e = std::make_shared<FdEntry>(hfd, FdKind::kDirectory, filetype::DIRECTORY);
     e->preopen_name = p.guest_path;
+    e->rights_base = rights::DIR_BASE;
+    e->rights_inheriting = rights::DIR_INHERITING;
     fds_.Place(next++, e);
   }
   for (int sfd : opts.preopened_sockets) {

@@ -59,6 +59,11 @@ class Process {
   bool net_allowed() const { return opts_.net; }
   bool exit_ends_host() const { return opts_.exit_ends_host; }
 
+  // The ABI the guest module was built for, decided once from its imports (any `wasix_32v1` import = WASIX):
+  // where preview1 and WASIX disagree (docs/decisions.md "preview1 and WASIX"), syscalls ask this.
+  bool wasix() const { return wasix_.load(std::memory_order_relaxed); }
+  void set_wasix(bool w) { wasix_.store(w, std::memory_order_relaxed); }
+
   // Prints the "network is off" hint once per process.
   void HintNetDenied();
 
@@ -127,6 +132,7 @@ class Process {
   GuestThreads threads_;
   FutexTable futexes_;
   std::atomic<bool> net_hint_printed_{false};
+  std::atomic<bool> wasix_{false};
   std::atomic<bool> draining_{false};
   std::mutex mu_;
   std::string signal_callback_;

@@ -19,6 +19,9 @@ Errno IoVecs::Read(GuestMemory& mem, uint32_t ptr, uint32_t count) {
     std::memcpy(&buf, raw + i * 8, 4);
     std::memcpy(&len, raw + i * 8 + 4, 4);
     if (!mem.InBounds(buf, len)) return err::FAULT;
+    // The count goes back to the guest as a u32, and libc's read()/write() return it as a 32-bit ssize_t:
+    // like Linux (MAX_RW_COUNT), one call moves at most kMaxTotal bytes, a short count the guest must handle.
+    if (total_ + len > kMaxTotal) len = uint32_t(kMaxTotal - total_);
     vec_[i].iov_base = mem.At(buf);
     vec_[i].iov_len = len;
     total_ += len;
@@ -129,6 +132,15 @@ Errno ReadAddrPort(GuestMemory& mem, uint32_t ptr, struct sockaddr_storage* out,
       sun->sun_family = AF_UNIX;
       size_t n = strnlen(reinterpret_cast<const char*>(b + 2), 108);
       if (n >= sizeof sun->sun_path) return err::NAMETOOLONG;
+      if (n == 0) {
+        // Linux abstract name: a NUL, then the name. The guest's 108 bytes carry no length, so the name ends at its
+        // last non-NUL byte; all NULs is the empty (autobind) address. Callers confine both (unix_addr.h).
+        size_t m = 108;
+        while (m > 0 && b[2 + m - 1] == 0) m--;
+        std::memcpy(sun->sun_path, b + 2, m);
+        *len = socklen_t(offsetof(struct sockaddr_un, sun_path) + m);
+        return err::SUCCESS;
+      }
       std::memcpy(sun->sun_path, b + 2, n);
       *len = socklen_t(offsetof(struct sockaddr_un, sun_path) + n + 1);
       return err::SUCCESS;

@@ -17,10 +17,14 @@ namespace wasmx {
 class IoVecs {
  public:
   static constexpr uint32_t kMax = 1024;  // IOV_MAX on Linux and macOS
+  // The most bytes one call moves (Linux's MAX_RW_COUNT): iovecs past it are trimmed, so a count always fits the
+  // guest's u32 result and libc's 32-bit ssize_t.
+  static constexpr uint64_t kMaxTotal = 0x7ffff000;
   ~IoVecs() {
     if (vec_ != inline_) delete[] vec_;
   }
-  // Reads `count` (ci)ovecs at `ptr`. FAULT when the array or any buffer is out of range, INVAL past kMax.
+  // Reads `count` (ci)ovecs at `ptr`. FAULT when the array or any buffer is out of range, INVAL past kMax;
+  // lengths past kMaxTotal in sum are trimmed (a short read or write).
   Errno Read(GuestMemory& mem, uint32_t ptr, uint32_t count);
   struct iovec* data() { return vec_; }
   int count() const { return int(count_); }

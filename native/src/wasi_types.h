@@ -98,8 +98,23 @@ constexpr uint64_t FD_DATASYNC = 1ull << 0, FD_READ = 1ull << 1, FD_SEEK = 1ull 
                    FD_FILESTAT_SET_SIZE = 1ull << 22, FD_FILESTAT_SET_TIMES = 1ull << 23, PATH_SYMLINK = 1ull << 24,
                    PATH_REMOVE_DIRECTORY = 1ull << 25, PATH_UNLINK_FILE = 1ull << 26,
                    POLL_FD_READWRITE = 1ull << 27, SOCK_SHUTDOWN = 1ull << 28, SOCK_ACCEPT = 1ull << 29,
-                   SOCK_ALL = 0x7Full << 30;  // bits 30..38: connect, listen, bind, recv, send, addr_*, recv_from, send_to
+                   SOCK_ALL = 0x1FFull << 30;  // bits 30..38: connect, listen, bind, recv, send, addr_*, recv_from, send_to
 constexpr uint64_t ALL = (1ull << 39) - 1;
+// What an open file can carry (uvwasi's REGULAR_FILE_BASE): every fd_* right, no path_* right.
+constexpr uint64_t FILE_BASE = FD_DATASYNC | FD_READ | FD_SEEK | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_TELL | FD_WRITE |
+                               FD_ADVISE | FD_ALLOCATE | FD_FILESTAT_GET | FD_FILESTAT_SET_SIZE |
+                               FD_FILESTAT_SET_TIMES | POLL_FD_READWRITE;
+// What a directory fd can carry: every path_* right and the fd_* rights that mean something on a directory
+// (uvwasi's DIRECTORY_BASE, plus FD_DATASYNC for fdatasync(dirfd)); never FD_READ / FD_WRITE / FD_SEEK / FD_TELL /
+// FD_ALLOCATE / FD_FILESTAT_SET_SIZE. A superset of what wasmtime advertises for a preopen.
+constexpr uint64_t DIR_BASE = FD_DATASYNC | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_ADVISE | PATH_CREATE_DIRECTORY |
+                              PATH_CREATE_FILE | PATH_LINK_SOURCE | PATH_LINK_TARGET | PATH_OPEN | FD_READDIR |
+                              PATH_READLINK | PATH_RENAME_SOURCE | PATH_RENAME_TARGET | PATH_FILESTAT_GET |
+                              PATH_FILESTAT_SET_SIZE | PATH_FILESTAT_SET_TIMES | FD_FILESTAT_GET |
+                              FD_FILESTAT_SET_TIMES | PATH_SYMLINK | PATH_REMOVE_DIRECTORY | PATH_UNLINK_FILE |
+                              POLL_FD_READWRITE;
+// What a directory passes on to what is opened beneath it.
+constexpr uint64_t DIR_INHERITING = DIR_BASE | FILE_BASE;
 }  // namespace rights
 
 }  // namespace wasmx

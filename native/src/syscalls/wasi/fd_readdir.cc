@@ -70,8 +70,11 @@ Errno LoadListing(int host_fd, ReaddirState* out) {
 static Errno fd_readdir(Instance& inst, uint32_t fd, uint32_t buf_p, uint32_t buf_len, uint64_t cookie,
                         uint32_t bufused_p) {
   FdRef e;
-  if (Errno r = inst.fds().Lookup(fd, rights::FD_READDIR, &e)) return r;
+  // The file type first: a file has no FD_READDIR (rights per type), and NOTDIR is what libc expects for it.
+  e = inst.fds().Get(fd);
+  if (!e) return err::BADF;
   if (e->kind != FdKind::kDirectory) return err::NOTDIR;
+  if (!(e->rights_base & rights::FD_READDIR)) return err::NOTCAPABLE;
   if (!inst.mem.InBounds(buf_p, buf_len) || !inst.mem.InBounds(bufused_p, 4)) return err::FAULT;
 
   std::lock_guard<std::mutex> lock(e->readdir_mu);

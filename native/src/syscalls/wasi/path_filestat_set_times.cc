@@ -16,6 +16,11 @@ static Errno path_filestat_set_times(Instance& inst, uint32_t fd, uint32_t flags
   ResolvedPath rp;
   unsigned how = (flags & lookupflags::SYMLINK_FOLLOW) ? kResolveFollow : kResolveNoFollow;
   if (Errno r = ResolveParent(dir->host_fd, path, how, &rp)) return r;
+  // With no flag set both times are UTIME_OMIT, and Linux then returns 0 without looking the name up: the path
+  // must still exist (NOENT otherwise), so look at it first.
+  struct stat st;
+  if ((fst_flags & 0xffff) == 0 && fstatat(rp.dir.get(), rp.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return LastErrno();
   if (utimensat(rp.dir.get(), rp.name.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return LastErrno();
   return err::SUCCESS;
 }

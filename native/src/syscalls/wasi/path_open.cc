@@ -30,11 +30,17 @@ Errno PathOpen(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, 
   uint64_t inheriting = rights_inheriting & dir->rights_inheriting;
 
   // The host access mode follows the rights asked for (libc derives them from O_RDONLY / O_WRONLY / O_RDWR).
+  // FD_DATASYNC / FD_SYNC need no write access (fdatasync works on a read-only fd), so asking for them never makes
+  // a directory unopenable.
   bool rd = base & (rights::FD_READ | rights::FD_READDIR);
-  bool wr = base & (rights::FD_WRITE | rights::FD_DATASYNC | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE);
+  bool wr = base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE);
   int flags = O_NOCTTY;
-  if (of & oflags::DIRECTORY) flags |= O_RDONLY | O_DIRECTORY;  // directories are never opened for writing
-  else flags |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
+  if (of & oflags::DIRECTORY) {
+    if (base & rights::FD_WRITE) return err::ISDIR;  // a directory cannot be written (what the kernel says too)
+    flags |= O_RDONLY | O_DIRECTORY;
+  } else {
+    flags |= wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
+  }
   if (of & oflags::CREAT) flags |= O_CREAT;
   if (of & oflags::EXCL) flags |= O_EXCL;
   if (of & oflags::TRUNC) flags |= O_TRUNC;
@@ -56,12 +62,17 @@ Errno PathOpen(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, 
   bool is_dir = S_ISDIR(st.st_mode);
   auto e = std::make_shared<FdEntry>(owned.release(), is_dir ? FdKind::kDirectory : FdKind::kFile,
                                      FiletypeFromMode(st.st_mode));
+  // Rights per file type (uvwasi's model): a directory never carries FD_READ / FD_WRITE / FD_SEEK / FD_TELL
+  // (so fd_read, fd_seek, ... on it are NOTCAPABLE); a file never carries path_* rights; a terminal has no
+  // FD_SEEK / FD_TELL (libc's isatty() tests exactly that).
+  if (is_dir) base &= rights::DIR_BASE;
+  else base &= rights::FILE_BASE;
+  if (S_ISCHR(st.st_mode) && isatty(e->host_fd)) base &= ~(rights::FD_SEEK | rights::FD_TELL);
   e->rights_base = base;
   e->rights_inheriting = inheriting;
   e->fdflags.store(ff & (fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC));
-  e->fdflagsext.store(fx);
   uint32_t newfd;
-  if (Errno r = inst.fds().Insert(std::move(e), 0, &newfd)) return r;
+  if (Errno r = inst.fds().Insert(std::move(e), 0, &newfd, fx & fdflagsext::CLOEXEC)) return r;
   return StoreU32(inst, fd_p, newfd);
 }
 

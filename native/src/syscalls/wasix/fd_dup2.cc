@@ -2,8 +2,8 @@
 
 namespace wasmx {
 // fd_dup2(fd, min_result_fd, cloexec, newfd_p): F_DUPFD / F_DUPFD_CLOEXEC semantics (§5.3, §10.14) — the lowest
-// free fd >= min_result_fd, sharing fd's entry. Not POSIX dup2 (that is fd_renumber). The cloexec flag is
-// stored on the shared entry (fdflagsext is per entry in this fd table; see fd_dup).
+// free fd >= min_result_fd, sharing fd's entry. Not POSIX dup2 (that is fd_renumber). The cloexec flag
+// belongs to the new number only.
 static Errno fd_dup2(Instance& inst, uint32_t fd, uint32_t min_result_fd, uint32_t cloexec, uint32_t newfd_p) {
   cloexec &= 0xff;  // bool (u8)
   if (cloexec > 1) return err::INVAL;
@@ -13,9 +13,7 @@ static Errno fd_dup2(Instance& inst, uint32_t fd, uint32_t min_result_fd, uint32
     return inst.fds().Get(fd) ? err::INVAL : err::BADF;
   }
   uint32_t nfd;
-  FdPtr e;
-  if (Errno r = inst.fds().Duplicate(fd, min_result_fd, &nfd, &e)) return r;
-  e->fdflagsext.store(cloexec ? fdflagsext::CLOEXEC : 0);
+  if (Errno r = inst.fds().Duplicate(fd, min_result_fd, &nfd, nullptr, cloexec != 0)) return r;
   return StoreU32(inst, newfd_p, nfd);
 }
 WASMX_WASIX(fd_dup2);

@@ -1,4 +1,11 @@
 #include <sys/socket.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+#include <string>
 
 #include "socket_util.h"
 #include "syscall.h"
@@ -12,6 +19,17 @@ static Errno sock_addr_local(Instance& inst, uint32_t fd, uint32_t addr_p) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   if (getsockname(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), &len) < 0) return LastErrno();
+  std::string bound;
+  if (ss.ss_family == AF_UNIX) {
+    std::lock_guard<std::mutex> lock(e->unix_mu);
+    bound = e->unix_bound_path;
+  }
+  if (!bound.empty()) {  // the guest's name, not the host's /proc path
+    auto* sun = reinterpret_cast<struct sockaddr_un*>(&ss);
+    std::memset(sun->sun_path, 0, sizeof sun->sun_path);
+    std::memcpy(sun->sun_path, bound.data(), std::min(bound.size(), sizeof sun->sun_path - 1));
+    len = socklen_t(offsetof(struct sockaddr_un, sun_path) + std::strlen(sun->sun_path) + 1);
+  }
   return WriteAddrPort(inst.mem, addr_p, reinterpret_cast<struct sockaddr*>(&ss), len);
 }
 WASMX_WASIX(sock_addr_local);

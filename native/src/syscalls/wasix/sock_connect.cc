@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include "socket_util.h"
+#include "unix_addr.h"
 #include "syscall.h"
 #include "wait.h"
 
@@ -17,6 +18,12 @@ static Errno sock_connect(Instance& inst, uint32_t fd, uint32_t addr_p) {
   struct sockaddr_storage ss;
   socklen_t len;
   if (Errno r = ReadAddrPort(inst.mem, addr_p, &ss, &len)) return r;
+  HostUnixAddr unix_addr;  // a Unix path, confined beneath a preopen like path_open (unix_addr.h)
+  if (ss.ss_family == AF_UNIX) {
+    if (Errno r = ConfineUnixAddr(inst, ss, len, UnixAddrUse::kConnect, &unix_addr)) return r;
+    ss = unix_addr.ss;
+    len = unix_addr.len;
+  }
   if (AddrFamily(ss) != SocketFamily(*e)) return err::AFNOSUPPORT;  // what Linux connect() says
 
   const int fl = fcntl(e->host_fd, F_GETFL);

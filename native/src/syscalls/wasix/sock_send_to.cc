@@ -2,6 +2,7 @@
 
 #include "fd_io.h"
 #include "socket_util.h"
+#include "unix_addr.h"
 #include "syscall.h"
 
 namespace wasmx {
@@ -18,6 +19,12 @@ static Errno sock_send_to(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t
   struct sockaddr_storage to;
   socklen_t to_len;
   if (Errno r = ReadAddrPort(inst.mem, addr_p, &to, &to_len)) return r;
+  HostUnixAddr unix_addr;  // a Unix path, confined beneath a preopen like path_open (unix_addr.h)
+  if (to.ss_family == AF_UNIX && e->filetype == filetype::SOCKET_DGRAM) {
+    if (Errno r = ConfineUnixAddr(inst, to, to_len, UnixAddrUse::kConnect, &unix_addr)) return r;
+    to = unix_addr.ss;
+    to_len = unix_addr.len;
+  }
   if (!inst.mem.InBounds(nsent_p, 4)) return err::FAULT;
   const bool dgram = e->filetype == filetype::SOCKET_DGRAM;
   uint64_t n;
