@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TrapError, UsageError, WasmxError } from './errors';
-import { Preopen, RunOptions, callStart, createGuestProcess, instantiate } from './runner';
+import { Preopen, RunOptions, callStart, configureObservation, createGuestProcess, instantiate } from './runner';
 import { loadModule } from './loader';
 import { createImportedMemory, planLinking } from './linker';
 import { OffloadMode, native } from './native';
@@ -29,6 +29,14 @@ Run options:
   --offload-threads N     offload pool threads (default: 1 per 4 cores, 1..4)
   --verbose               diagnostics on stderr (the offload backend chosen, fallbacks)
   --                      end of options; everything after the module goes to the guest anyway
+
+Observing the guest (run and serve; README "--stats and --trace"):
+  --stats                 at exit (and on SIGUSR1, without exiting) print per import: calls, errors, total and
+                          mean time spent in the host, like strace -c
+  --stats-json FILE       also write that report as JSON to FILE (implies --stats)
+  --trace                 one line per import call on stderr: arguments, result (errno name), time in the host;
+                          WASMX_TRACE=name,name... traces only those imports (and turns tracing on by itself)
+  --trace-file FILE       trace lines go to FILE instead of stderr (implies --trace)
 
 Serve options (N instances of the module sharing the port, supervised):
   --threads N             number of instances (default: the number of cores)
@@ -92,6 +100,7 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   let offload: OffloadMode | undefined;
   let offloadMaxBytes: number | undefined;
   let offloadThreads: number | undefined;
+  const observe: Pick<RunOptions, 'stats' | 'statsJson' | 'trace' | 'traceFile'> = {};
   let i = 0;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -160,6 +169,21 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
         if (command !== 'serve') throw new UsageError(`--max-failures is a serve option (see wasmx --help)`);
         serveOpts.maxFailuresPerMinute = positiveInt(flag, arg());
         break;
+      // --stats / --trace (import_observer.h)
+      case '--stats':
+        observe.stats = true;
+        break;
+      case '--stats-json':
+        observe.stats = true;
+        observe.statsJson = arg();
+        break;
+      case '--trace':
+        observe.trace = true;
+        break;
+      case '--trace-file':
+        observe.trace = true;
+        observe.traceFile = arg();
+        break;
       default:
         throw new UsageError(`unknown option ${a} (see wasmx --help)`);
     }
@@ -168,7 +192,7 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   if (module === undefined) throw new UsageError(`missing module (usage: wasmx ${command} [options] <module> [args...])`);
   const guestArgs = argv.slice(i + 1);
   const offloadOpts = { ...(offload ? { offload } : {}), ...(offloadMaxBytes ? { offloadMaxBytes } : {}), ...(offloadThreads ? { offloadThreads } : {}) };
-  return { module, guestArgs, options: { ...serveOpts, ...offloadOpts, dirs, env, net, strict, verbose, args: [module, ...guestArgs] } };
+  return { module, guestArgs, options: { ...serveOpts, ...offloadOpts, ...observe, dirs, env, net, strict, verbose, args: [module, ...guestArgs] } };
 }
 
 function writeErr(line: string): void {
@@ -178,6 +202,7 @@ function writeErr(line: string): void {
 async function runCommand(argv: string[]): Promise<number> {
   const cmd = parseRunArgs(argv);
   const loaded = await loadModule(cmd.module);
+  configureObservation(cmd.options);
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
   native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
@@ -217,6 +242,7 @@ export async function main(argv: string[]): Promise<void> {
       } else if (command === 'run') code = await runCommand(rest);
       else {
         const cmd = parseRunArgs(rest, 'serve');
+        configureObservation(cmd.options);
         code = await serve(await loadModule(cmd.module), cmd.options);
         native().exitHost(code); // workers may be blocked in guest syscalls: do not join them
       }
@@ -238,6 +264,7 @@ export async function main(argv: string[]): Promise<void> {
   // _start returned (or the run failed): offloaded sends and closes still reach the kernel (bounded drain).
   try {
     native().prepareExit();
+    native().reportStatsAtExit(); // --stats
   } catch {
     // the addon may not load at all (that error was reported above)
   }

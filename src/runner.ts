@@ -2,7 +2,7 @@
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, linkImports, planLinking } from './linker';
 import { LoadedModule, loadModule } from './loader';
-import { OffloadMode, native } from './native';
+import { ImportStatsRow, OffloadMode, native } from './native';
 import { asTrap } from './trap';
 
 /** The main thread's TID (guest threads get 2, 3, ...; ABI §7.4). */
@@ -35,6 +35,28 @@ export interface RunOptions extends LinkOptions {
   offloadThreads?: number;
   /** Diagnostics on stderr. */
   verbose?: boolean;
+  /** Count and time every import call (README "--stats and --trace"); run() prints the table to stderr at the end.
+   * The counters are host-wide: they cover every guest this Node process runs. */
+  stats?: boolean;
+  /** Also write the stats report as JSON to this file. */
+  statsJson?: string;
+  /** One line per import call on stderr (or traceFile); WASMX_TRACE=name,name selects imports. */
+  trace?: boolean;
+  traceFile?: string;
+}
+
+/** Turns on --stats / --trace for this host process when `opts` asks for them (WASMX_TRACE=a,b traces only those
+ * imports, and turns tracing on by itself). */
+export function configureObservation(opts: Pick<RunOptions, 'stats' | 'statsJson' | 'trace' | 'traceFile'>): void {
+  const only = (process.env.WASMX_TRACE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '1' && s !== 'all');
+  const trace = !!opts.trace || !!process.env.WASMX_TRACE;
+  const stats = !!opts.stats || opts.statsJson !== undefined;
+  if (!trace && !stats) return;
+  try {
+    native().configureObserver({ stats, trace, traceOnly: only, ...(opts.statsJson ? { statsJson: opts.statsJson } : {}), ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
+  } catch (e) {
+    throw new WasmxError((e as Error).message, 2);
+  }
 }
 
 /** A guest process in the addon, released when the run ends. */
@@ -109,11 +131,18 @@ export function callStart(instance: WebAssembly.Instance, file: string): number 
 /** Loads and runs a WASI/WASIX command to completion. Returns its exit code. */
 export async function run(file: string, opts: RunOptions = {}): Promise<number> {
   const loaded = await loadModule(file);
+  configureObservation(opts);
   const processId = createGuestProcess({ ...opts, args: opts.args ?? [file] });
   try {
     const { instance } = instantiate(loaded, processId, opts);
     return callStart(instance, file);
   } finally {
     native().releaseProcess(processId);
+    if (opts.stats) process.stderr.write(native().formatImportStats());
   }
+}
+
+/** The --stats counters so far (host-wide; see RunOptions.stats), most time first. */
+export function importStats(): ImportStatsRow[] {
+  return native().importStats();
 }
