@@ -1,8 +1,22 @@
 #include "fd_table.h"
 
+#include "wasi_serdes.h"
+
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace wasmx {
+
+void FdEntry::LearnType(const struct stat& st) {
+  if (!type_pending.load(std::memory_order_acquire)) return;
+  filetype.store(FiletypeFromMode(st.st_mode), std::memory_order_relaxed);
+  type_pending.store(false, std::memory_order_release);  // two threads may both learn it: the same value
+}
+
+void FdEntry::ResolveType() {
+  struct stat st;
+  if (fstat(host_fd, &st) == 0) LearnType(st);
+}
 
 FdEntry::~FdEntry() {
   if (close_host && host_fd >= 0 && !(offload_flags.load(std::memory_order_acquire) & offload_flag::kHostClosed))

@@ -14,6 +14,8 @@
 
 #include "wasi_types.h"
 
+struct stat;
+
 namespace wasmx {
 
 struct ReaddirState;  // fd_readdir's listing of a directory fd (syscalls/wasi/fd_readdir.cc)
@@ -53,8 +55,9 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   FdEntry& operator=(const FdEntry&) = delete;
 
   const int host_fd;
+  // kFile also for a directory that path_open opened without oflags DIRECTORY: ask IsDirectory(), not kind.
   const FdKind kind;
-  uint8_t filetype;                      // WASI filetype reported by fd_fdstat_get
+  std::atomic<uint8_t> filetype;         // WASI filetype reported by fd_fdstat_get: read it with Filetype()
   std::atomic<uint16_t> fdflags{0};      // guest-visible fdflags (APPEND, NONBLOCK, ...)
   std::atomic<uint16_t> fdflagsext{0};   // CLOEXEC
   uint64_t rights_base = rights::ALL;
@@ -97,6 +100,18 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
 
   bool nonblocking() const { return fdflags.load(std::memory_order_relaxed) & fdflags::NONBLOCK; }
 
+  // Files from path_open: their type is learnt when first needed, so that an open is one host call (native
+  // programs open then fstat; that fstat, fd_filestat_get, supplies the type for free through LearnType).
+  // type_pending entries have kind kFile and filetype UNKNOWN until then.
+  std::atomic<bool> type_pending{false};
+  uint8_t Filetype() {
+    if (type_pending.load(std::memory_order_acquire)) ResolveType();
+    return filetype.load(std::memory_order_relaxed);
+  }
+  bool IsDirectory() { return kind == FdKind::kDirectory || Filetype() == filetype::DIRECTORY; }
+  // Records the type from a stat of host_fd made for another reason (no-op when the type is known).
+  void LearnType(const struct stat& st);
+
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
   uint32_t guest_refs = 0;
 
@@ -119,6 +134,7 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   void RunGuestCloseHooks();
 
  private:
+  void ResolveType();  // one fstat of host_fd
   std::mutex listeners_mu_;
   bool guest_closed_ = false;  // guarded by listeners_mu_
   std::vector<std::weak_ptr<GuestCloseListener>> listeners_;

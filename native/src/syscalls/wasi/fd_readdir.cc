@@ -71,7 +71,7 @@ static Errno fd_readdir(Instance& inst, uint32_t fd, uint32_t buf_p, uint32_t bu
                         uint32_t bufused_p) {
   FdRef e;
   if (Errno r = inst.fds().Lookup(fd, rights::FD_READDIR, &e)) return r;
-  if (e->kind != FdKind::kDirectory) return err::NOTDIR;
+  if (!e->IsDirectory()) return err::NOTDIR;
   if (!inst.mem.InBounds(buf_p, buf_len) || !inst.mem.InBounds(bufused_p, 4)) return err::FAULT;
 
   std::lock_guard<std::mutex> lock(e->readdir_mu);

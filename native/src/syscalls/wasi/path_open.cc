@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <memory>
@@ -50,12 +49,12 @@ Errno PathOpen(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, 
 
   int hfd = -1;
   if (Errno r = OpenBeneath(dir->host_fd, path, flags, 0666, dirflags & lookupflags::SYMLINK_FOLLOW, &hfd)) return r;
-  UniqueFd owned(hfd);
-  struct stat st;
-  if (fstat(hfd, &st) != 0) return LastErrno();
-  bool is_dir = S_ISDIR(st.st_mode);
-  auto e = std::make_shared<FdEntry>(owned.release(), is_dir ? FdKind::kDirectory : FdKind::kFile,
-                                     FiletypeFromMode(st.st_mode));
+  // One host call per open: no fstat here. With oflags DIRECTORY the kernel has checked that it is one; otherwise
+  // the entry learns its type when something first needs it (usually the guest's own fstat right after).
+  const bool is_dir = of & oflags::DIRECTORY;
+  auto e = std::make_shared<FdEntry>(hfd, is_dir ? FdKind::kDirectory : FdKind::kFile,
+                                     is_dir ? filetype::DIRECTORY : filetype::UNKNOWN);
+  e->type_pending.store(!is_dir, std::memory_order_relaxed);
   e->rights_base = base;
   e->rights_inheriting = inheriting;
   e->fdflags.store(ff & (fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC));
