@@ -199,10 +199,12 @@ describe('clocks, randomness, sleeping, WASIX process calls', () => {
     expect(f.abs_past).toBe('0');
   });
 
-  it('the signal startup calls succeed with an empty list (else libc exits 71)', () => {
+  it('the signal startup calls succeed (else libc exits 71) and report every catchable signal at DEFAULT', () => {
     expect(f.signals_sizes).toBe('0');
-    expect(f['signals_sizes.n']).toBe('0');
+    expect(f['signals_sizes.n']).toBe('29');
     expect(f.signals_get).toBe('0');
+    // {sig, disp} pairs: 1..31 without SIGKILL (9) and SIGSTOP (19), all DEFAULT (0)
+    expect(f.signals_list).toBe([...Array(31).keys()].map((i) => i + 1).filter((s) => s !== 9 && s !== 19).map((s) => `${s}:0`).join(','));
     expect(f.callback_signal).toBe('done');
   });
 
@@ -303,17 +305,18 @@ describe('poll_oneoff', () => {
 });
 
 describe('signals and exec', () => {
-  it('delivers proc_raise to the callback_signal export; default actions ignore or terminate with 128+sig', async () => {
+  it('delivers proc_raise to the callback_signal export, holds signals while it is blocked; SIGKILL ends with 137', async () => {
     const r = await wasmx(['run', wat('core_signal')]);
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(128 + 15);
+    expect(r.code).toBe(128 + 9);
     expect(r.stdout.toString()).toBe(
       [
-        'sizes=0', 'count=0', 'get=0',
+        'sizes=0', 'count=29', 'get=0',
         'handler_signal=10', 'raise_usr1=0', 'handled=1',
         'raise_0=0', `raise_bad=${INVAL}`,
-        'raise_winch=0', 'raise_chld=0', 'raise_urg=0', 'handled_after=1',
-        'terminating=15', '',
+        'raise_winch=0', 'raise_chld=0', 'raise_urg=0', 'handled=1',
+        'handler_signal=17', 'handler_signal=23', 'handler_signal=28', 'handled_after=4',
+        'terminating=9', '',
       ].join('\n'),
     );
   });

@@ -11,6 +11,7 @@
 #include "import_registry.h"
 #include "instance.h"
 #include "process.h"
+#include "wait.h"
 
 namespace wasmx {
 
@@ -30,11 +31,20 @@ static void ThrowUnwind(napi_env env, const char* message, const char* key, napi
 
 void ExitGuest(Instance& inst, uint32_t code) {
   Process& p = *inst.proc;
-  p.exit_code.store(int32_t(code));
-  p.exiting.store(true);
   if (p.exit_ends_host()) ExitHost(int(code & 0xff));
+  if (!p.exiting.load()) {
+    p.exit_code.store(int32_t(code));
+    // The process ends, not just this thread: the others unwind as their blocking calls return (wait::kExit).
+    if (!p.exiting.exchange(true)) p.InterruptThreads(wait::kExit);
+  }
   napi_value value;
-  napi_create_uint32(inst.env, code, &value);
+  napi_create_uint32(inst.env, uint32_t(p.exit_code.load()), &value);
+  ThrowUnwind(inst.env, "guest exited", "wasmxExitCode", value);
+}
+
+void UnwindExiting(Instance& inst) {
+  napi_value value;
+  napi_create_uint32(inst.env, uint32_t(inst.proc->exit_code.load()), &value);
   ThrowUnwind(inst.env, "guest exited", "wasmxExitCode", value);
 }
 

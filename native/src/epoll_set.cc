@@ -1,6 +1,7 @@
 #include "epoll_set.h"
 
-#include "guest_signals.h"
+#include "instance.h"
+#include "wait.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -141,7 +142,8 @@ Errno EpollSet::Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollE
           own = hfd >= 0;
         }
         uint32_t token = next_token_++;
-        if (token == 0) token = next_token_++;  // 0 is the 3-argument Set's token
+        if (token == 0 || token == kWakeToken) token = next_token_ = 1;  // 0: the 3-argument Set's; kWakeToken: wake fds
+        wakes_.erase(hfd);  // a wake fd that had this number is closed (the poller dropped it with the close)
         if (hfd < 0 || poller_->Set(hfd, events, true, token) != 0) {
           result = LastErrno();
           if (own) ::close(hfd);
@@ -159,7 +161,19 @@ Errno EpollSet::Ctl(uint32_t op, uint32_t gfd, const FdRef& target, const EpollE
   return result;
 }
 
-Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count, Offload* off) {
+Errno EpollSet::Wait(Instance& inst, EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count,
+                     Offload* off) {
+  const int wake = inst.wake.read_fd();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto w = wakes_.find(wake);
+    if (w == wakes_.end() || w->second != inst.wake.id()) {
+      if (w != wakes_.end()) poller_->Remove(wake);
+      if (poller_->Set(wake, pollbits::IN, true, kWakeToken) != 0) return LastErrno();
+      wakes_[wake] = inst.wake.id();
+    }
+  }
+  if (Interrupted(inst, wait::kCall)) return err::INTR;
   if (off && off->shutdowns_queued() != 0) {
     // A shutdown(WR) the guest made is still queued: its effect (HUP, no OUT) must be visible to this wait.
     std::vector<FdPtr> waiting;
@@ -191,17 +205,20 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
     int n = poller_->Wait(buf.data(), batch, repoll ? 0 : remaining);
     repoll = false;
     if (n < 0 && errno != EINTR) return LastErrno();
-    if (n < 0 && SignalPending()) return err::INTR;  // a host signal for the guest: delivered as this call returns
     masked.clear();
     if (n > 0) {
       uint32_t c = 0;
       thread_local std::vector<uint32_t> out_gfd;  // the guest fd of each out[] event (to merge synthetic ones)
       if (out_gfd.size() < size_t(batch)) out_gfd.resize(size_t(batch));
-      bool synth_fired = false;
-      std::lock_guard<std::mutex> lock(mu_);
+      bool synth_fired = false, woken = false;
+      std::unique_lock<std::mutex> lock(mu_);
       for (int i = 0; i < n; i++) {
         if (buf[i].fd == synth_wake_.read_fd()) {  // synthetic readiness: merged below
           synth_fired = true;
+          continue;
+        }
+        if (buf[i].token == kWakeToken && wakes_.count(buf[i].fd)) {  // a thread's wake fd: ours, or ignored
+          woken |= buf[i].fd == wake;
           continue;
         }
         auto h = by_host_.find(buf[i].fd);
@@ -245,11 +262,14 @@ Errno EpollSet::Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, ui
         synth_.resize(keep);
       }
       if (synth_fired && synth_.empty()) ClearSynth();
+      lock.unlock();
+      if (woken) inst.wake.Drain();  // before the reasons are looked at (wait.h's protocol)
       if (c > 0) {
         masked.clear();
         *count = c;
-        return err::SUCCESS;
+        return err::SUCCESS;  // a signal that came too is delivered as the call returns
       }
+      if (woken && Interrupted(inst, wait::kCall)) return err::INTR;
     }
     if (!masked.empty()) {
       // The kernel has room but the pool's accounting says the queue is over its limit: it may just not have

@@ -31,6 +31,7 @@
 namespace wasmx {
 
 class Offload;  // offload/offload.h
+struct Instance;
 
 // epoll_ctl op encodings (§6.3.3): the witx's ADD is 0; wasix-libc passes Linux's ADD=1 / MOD=3.
 namespace epollop {
@@ -51,7 +52,10 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
 
   // Waits up to timeout_ns (UINT64_MAX = forever) and fills out[0..max) (max >= 1). Timeout is success with 0.
   // `off` (may be null): the process's offload pool, whose queued shutdowns of watched entries are waited for first.
-  Errno Wait(EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count, Offload* off = nullptr);
+  // The calling thread's wake fd is in the host poller too (registered on its first wait here), so a signal
+  // ends the wait with INTR at the cost of no extra syscall (wait.h).
+  Errno Wait(Instance& inst, EpollEventImage* out, uint32_t max, uint64_t timeout_ns, uint32_t* count,
+             Offload* off = nullptr);
 
   // The guest closed the last fd of `e`: drop its registrations.
   void OnGuestClose(FdEntry& e) override;
@@ -88,6 +92,10 @@ class EpollSet final : public GuestCloseListener, public std::enable_shared_from
   // while there are any (an eventfd on Linux, a pipe elsewhere).
   std::vector<uint32_t> synth_;
   WakeFd synth_wake_;  // readable while synthetic readiness (offload writability) is waiting to be merged
+  // The wake fds of guest threads that waited here (host fd -> WakeFd::id), in the poller with kWakeToken. A
+  // report of another thread's wake fd is ignored (that thread drains it in its own wait).
+  static constexpr uint32_t kWakeToken = 0xFFFFFFFFu;
+  std::unordered_map<int, uint64_t> wakes_;
   void SignalSynth();
   void ClearSynth();
 };

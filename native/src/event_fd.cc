@@ -78,7 +78,7 @@ Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   return err::SUCCESS;
 }
 
-Errno EventRead(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread) {
+Errno EventRead(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread) {
   *nread = 0;
   if (iov.total() < 8) return err::INVAL;
   const bool nonblock = dont_wait || e.nonblocking();
@@ -92,12 +92,15 @@ Errno EventRead(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread) {
       return err::SUCCESS;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && !nonblock && WaitReady(e.host_fd, POLLIN)) continue;
+    if (n < 0 && errno == EAGAIN && !nonblock) {
+      if (Errno r = WaitReady(inst, e.host_fd, POLLIN)) return r;
+      continue;
+    }
     return n < 0 ? LastErrno() : err::IO;
   }
 }
 
-Errno EventWrite(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
+Errno EventWrite(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
   *written = 0;
   if (iov.total() < 8) return err::INVAL;
   const uint64_t v = Gather(iov);
@@ -111,7 +114,10 @@ Errno EventWrite(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
       return err::SUCCESS;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN && !nonblock && WaitReady(e.host_fd, POLLOUT)) continue;
+    if (n < 0 && errno == EAGAIN && !nonblock) {
+      if (Errno r = WaitReady(inst, e.host_fd, POLLOUT)) return r;
+      continue;
+    }
     return n < 0 ? LastErrno() : err::IO;
   }
 }
@@ -138,7 +144,7 @@ Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   return err::SUCCESS;
 }
 
-Errno EventRead(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
+Errno EventRead(Instance& inst, FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
   auto& e = static_cast<EventEntry&>(fe);
   *nread = 0;
   if (iov.total() < 8) return err::INVAL;
@@ -162,11 +168,11 @@ Errno EventRead(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* nread) {
       }
     }
     if (nonblock) return err::AGAIN;
-    if (!WaitReady(e.host_fd, POLLIN)) return LastErrno();
+    if (Errno r = WaitReady(inst, e.host_fd, POLLIN)) return r;
   }
 }
 
-Errno EventWrite(FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* written) {
+Errno EventWrite(Instance& inst, FdEntry& fe, IoVecs& iov, bool dont_wait, uint64_t* written) {
   auto& e = static_cast<EventEntry&>(fe);
   *written = 0;
   if (iov.total() < 8) return err::INVAL;

@@ -21,6 +21,8 @@
 
 namespace wasmx {
 
+struct Instance;
+
 namespace eventfdflags {
 constexpr uint16_t SEMAPHORE = 1;
 }
@@ -39,7 +41,8 @@ struct EventEntry final : FdEntry {
 Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out);
 // 8-byte counter transfers (the fd_read / fd_write path for FdKind::kEvent). INVAL when the iovecs hold fewer than
 // 8 bytes; AGAIN when non-blocking and the counter is 0 (read) or would overflow (write).
-Errno EventRead(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread);
-Errno EventWrite(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written);
+// A blocking transfer waits in the one wait primitive (wait.h): INTR when a signal interrupts it.
+Errno EventRead(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* nread);
+Errno EventWrite(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written);
 
 }  // namespace wasmx

@@ -10,6 +10,7 @@
 
 #include "errno_map.h"
 #include "event_fd.h"
+#include "wait.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE is set on every socket instead
@@ -17,31 +18,23 @@
 
 namespace wasmx {
 
-bool WaitReady(int fd, short events) {
-  struct pollfd p = {fd, events, 0};
-  int r;
-  do r = poll(&p, 1, -1);
-  while (r < 0 && errno == EINTR);
-  return r > 0;
+Errno WaitReady(Instance& inst, int fd, short events) {
+  return WaitErrno(WaitFd(inst, fd, events, wait::kForever));
 }
 
-// After EAGAIN on an fd the guest sees as blocking: true = now ready, retry; false = give up with what we have.
-// Socket host fds mirror the guest's NONBLOCK, so EAGAIN on a blocking host socket means its SO_RCVTIMEO /
-// SO_SNDTIMEO expired (the guest sees AGAIN, as on Linux). A host socket that is non-blocking behind the guest's
-// back (preopened from Node) waits here, honouring those timeouts.
-static bool WaitAfterAgain(FdEntry& e, short events) {
-  if (e.kind != FdKind::kSocket) return WaitReady(e.host_fd, events);
-  int fl = fcntl(e.host_fd, F_GETFL);
-  if (fl >= 0 && !(fl & O_NONBLOCK)) return false;
-  struct timeval tv = {};
-  socklen_t l = sizeof tv;
-  getsockopt(e.host_fd, SOL_SOCKET, events == POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &l);
-  int ms = (tv.tv_sec || tv.tv_usec) ? int(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000) : -1;
-  struct pollfd p = {e.host_fd, events, 0};
-  int r;
-  do r = poll(&p, 1, ms);
-  while (r < 0 && errno == EINTR);
-  return r > 0;
+// After EAGAIN on an fd the guest sees as blocking: SUCCESS = now ready, retry; AGAIN = a socket's SO_RCVTIMEO /
+// SO_SNDTIMEO expired (the guest sees AGAIN, as on Linux); INTR = interrupted; else an errno. Sockets are always
+// sent to / received from with MSG_DONTWAIT, so the timeouts the guest set are honoured here.
+static Errno WaitAfterAgain(Instance& inst, FdEntry& e, short events) {
+  uint64_t timeout = wait::kForever;
+  if (e.kind == FdKind::kSocket) {
+    struct timeval tv = {};
+    socklen_t l = sizeof tv;
+    getsockopt(e.host_fd, SOL_SOCKET, events == POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO, &tv, &l);
+    if (tv.tv_sec || tv.tv_usec) timeout = uint64_t(tv.tv_sec) * 1000000000ull + uint64_t(tv.tv_usec) * 1000ull;
+  }
+  WaitResult r = WaitFd(inst, e.host_fd, events, timeout);
+  return r == WaitResult::kTimedOut ? err::AGAIN : WaitErrno(r);
 }
 
 // Advances `iov` past `n` bytes.
@@ -57,14 +50,14 @@ static void Consume(struct iovec*& v, int& cnt, size_t n) {
   }
 }
 
-Errno WriteEntry(FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
-  return SendEntry(e, iov, dont_wait, nullptr, 0, written);
+Errno WriteEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_t* written) {
+  return SendEntry(inst, e, iov, dont_wait, nullptr, 0, written);
 }
 
-Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* to, socklen_t to_len,
+Errno SendEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* to, socklen_t to_len,
                 uint64_t* written) {
   *written = 0;
-  if (e.kind == FdKind::kEvent) return EventWrite(e, iov, dont_wait, written);  // 8-byte counter semantics
+  if (e.kind == FdKind::kEvent) return EventWrite(inst, e, iov, dont_wait, written);  // 8-byte counter semantics
   if (iov.total() == 0) return err::SUCCESS;
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
@@ -79,65 +72,91 @@ Errno SendEntry(FdEntry& e, IoVecs& iov, bool dont_wait, const struct sockaddr* 
       m.msg_namelen = to ? to_len : 0;
       m.msg_iov = v;
       m.msg_iovlen = cnt;
-      n = sendmsg(e.host_fd, &m, MSG_NOSIGNAL | (dont_wait ? MSG_DONTWAIT : 0));
+      n = sendmsg(e.host_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
     } else {
       n = writev(e.host_fd, v, cnt);
     }
     if (n >= 0) {
       done += uint64_t(n);
       Consume(v, cnt, size_t(n));
-      // A blocking socket's sendmsg only returns short on a signal; stdio/pipes may return short anytime.
+      // A blocking guest's send goes on until everything is written; stdio/pipes may return short anytime.
       if (guest_nonblock) break;
       continue;
     }
     if (errno == EINTR) continue;
+    Errno failure;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (guest_nonblock) break;
-      // The host fd is non-blocking behind the guest's back (e.g. a stdio pipe shared with a Node parent).
-      if (WaitAfterAgain(e, POLLOUT)) continue;
-      if (e.kind == FdKind::kSocket) break;  // send timeout: what was sent, or AGAIN
+      // The host fd is non-blocking (sockets: MSG_DONTWAIT; pipes; a stdio pipe shared with a Node parent).
+      failure = WaitAfterAgain(inst, e, POLLOUT);
+      if (failure == err::SUCCESS) continue;
+      if (failure == err::AGAIN) break;  // send timeout: what was sent, or AGAIN
+    } else {
+      failure = LastErrno();
     }
-    if (done > 0) break;  // report what was written; the error resurfaces on the next call
-    return LastErrno();
+    if (done > 0) break;  // report what was written (interrupted: as POSIX); an error resurfaces on the next call
+    return failure;
   }
   *written = done;
   if (done == 0 && (guest_nonblock || e.kind == FdKind::kSocket)) return err::AGAIN;
   return err::SUCCESS;
 }
 
-Errno ReadEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated) {
-  return RecvEntry(e, iov, dont_wait, msg_flags, nread, truncated, nullptr, nullptr);
+Errno ReadEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread,
+                bool* truncated) {
+  return RecvEntry(inst, e, iov, dont_wait, msg_flags, nread, truncated, nullptr, nullptr);
 }
 
-Errno RecvEntry(FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread, bool* truncated,
-                struct sockaddr_storage* from, socklen_t* from_len) {
+Errno RecvEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, int msg_flags, uint64_t* nread,
+                bool* truncated, struct sockaddr_storage* from, socklen_t* from_len) {
   *nread = 0;
   if (truncated) *truncated = false;
-  if (e.kind == FdKind::kEvent) return EventRead(e, iov, dont_wait, nread);  // 8-byte counter semantics
+  if (e.kind == FdKind::kEvent) return EventRead(inst, e, iov, dont_wait, nread);  // 8-byte counter semantics
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
+  // Stdin belongs to the parent and may be blocking there: wait for data first, so the read cannot block.
+  if (e.kind == FdKind::kStdio && !guest_nonblock && iov.total() > 0) {
+    if (Errno r = WaitReady(inst, e.host_fd, POLLIN)) return r;
+  }
+  // MSG_WAITALL on a blocking guest socket: gathered here (the kernel's own wait would not be interruptible).
+  const bool wait_all = is_socket && !guest_nonblock && (msg_flags & MSG_WAITALL) && !(msg_flags & MSG_PEEK);
+  if (wait_all) msg_flags &= ~MSG_WAITALL;
+  struct iovec* v = iov.data();
+  int cnt = iov.count();
+  uint64_t done = 0;
   for (;;) {
     ssize_t n;
     if (is_socket) {
       struct msghdr m = {};
       m.msg_name = from;
       m.msg_namelen = from ? sizeof *from : 0;
-      m.msg_iov = iov.data();
-      m.msg_iovlen = iov.count();
-      n = recvmsg(e.host_fd, &m, msg_flags | (dont_wait ? MSG_DONTWAIT : 0));
+      m.msg_iov = v;
+      m.msg_iovlen = cnt;
+      n = recvmsg(e.host_fd, &m, msg_flags | MSG_DONTWAIT);
       if (n >= 0 && truncated) *truncated = (m.msg_flags & MSG_TRUNC) != 0;
       if (n >= 0 && from_len) *from_len = from ? m.msg_namelen : 0;
     } else {
-      n = readv(e.host_fd, iov.data(), iov.count());
+      n = readv(e.host_fd, v, cnt);
     }
     if (n >= 0) {
-      *nread = uint64_t(n);
+      done += uint64_t(n);
+      Consume(v, cnt, size_t(n));
+      if (wait_all && n > 0 && cnt > 0) continue;
+      *nread = done;
       return err::SUCCESS;
     }
     if (errno == EINTR) continue;
-    if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock && WaitAfterAgain(e, POLLIN)) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock) {
+      Errno r = WaitAfterAgain(inst, e, POLLIN);
+      if (r == err::SUCCESS) continue;
+      if (done > 0) break;  // WAITALL interrupted: what arrived so far
+      return r;  // AGAIN (receive timeout), INTR, or an error
+    }
+    if (done > 0) break;
     return LastErrno();
   }
+  *nread = done;
+  return err::SUCCESS;
 }
 
 }  // namespace wasmx

@@ -2,10 +2,11 @@
 //
 // The only blocking primitive wasix-libc uses for threads. A waiter compares the guest word with `expected`
 // under the table lock (an atomic 32-bit load), so a waker that changes the word and then calls Wake can never
-// slip between the compare and the sleep. Each waiter has its own condition variable: Wake(addr, 1) wakes
-// exactly one, in FIFO order.
+// slip between the compare and the sleep. A waiter sleeps in the one wait primitive (wait.h) on its thread's wake
+// fd, so a signal interrupts it like any other blocking call; Wake(addr, 1) marks exactly one waiter woken, in
+// FIFO order, and writes that thread's wake fd.
 #pragma once
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -16,12 +17,15 @@
 
 namespace wasmx {
 
+struct Instance;
+
 class FutexTable {
  public:
-  // Blocks while *addr == expected, until woken or until `timeout_ns` (relative; has_timeout false = forever).
-  // *woken: true when the value differed or a waker woke us, false on timeout. FAULT / INVAL only for a bad
-  // (out of range / misaligned) address; every normal outcome is SUCCESS (libc traps on anything else).
-  Errno Wait(GuestMemory& mem, uint32_t addr, uint32_t expected, bool has_timeout, uint64_t timeout_ns, bool* woken);
+  // Blocks `self` while *addr == expected, until woken or until `timeout_ns` (relative; has_timeout false =
+  // forever). *woken: true when the value differed, a waker woke us, or the wait was interrupted (a signal or the
+  // process ending: a spurious wake-up, after which libc re-checks its word), false on timeout. FAULT / INVAL only
+  // for a bad (out of range / misaligned) address; every normal outcome is SUCCESS (libc traps on anything else).
+  Errno Wait(Instance& self, uint32_t addr, uint32_t expected, bool has_timeout, uint64_t timeout_ns, bool* woken);
   // Wakes up to `count` waiters on `addr` (UINT32_MAX = all). Returns how many were woken.
   uint32_t Wake(uint32_t addr, uint32_t count);
   // Number of threads currently waiting on `addr` (diagnostics, tests).
@@ -29,8 +33,8 @@ class FutexTable {
 
  private:
   struct Waiter {
-    std::condition_variable cv;
-    bool woken = false;
+    Instance* inst;
+    std::atomic<bool> woken{false};
   };
   std::mutex mu_;
   std::unordered_map<uint32_t, std::deque<Waiter*>> waiters_;

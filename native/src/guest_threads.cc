@@ -1,6 +1,10 @@
 #include "guest_threads.h"
 
+#include <algorithm>
+
 #include "fd_table.h"
+#include "instance.h"
+#include "wait.h"
 
 namespace wasmx {
 
@@ -87,13 +91,38 @@ size_t GuestThreads::Exited(uint32_t tid) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(tid);
   instances_.erase(tid);
-  cv_.notify_all();
+  for (Instance* j : joiners_) WakeThread(*j);  // under the lock: a joiner leaves the list before it returns
   return live_.size();
 }
 
-void GuestThreads::Join(uint32_t tid) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return live_.count(tid) == 0; });
+void GuestThreads::ForEachInstance(const std::function<void(Instance&)>& fn) {
+  std::vector<std::shared_ptr<Instance>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& kv : instances_)
+      if (auto i = kv.second.lock()) all.push_back(std::move(i));
+  }
+  for (auto& i : all) fn(*i);
+}
+
+Errno GuestThreads::Join(Instance& self, uint32_t tid) {
+  struct Ctx {
+    GuestThreads* t;
+    uint32_t tid;
+  } ctx{this, tid};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!live_.count(tid)) return err::SUCCESS;
+    joiners_.push_back(&self);
+  }
+  WaitResult r = WaitWoken(self, wait::kForever, [](void* a) {
+    auto* c = static_cast<Ctx*>(a);
+    std::lock_guard<std::mutex> lock(c->t->mu_);
+    return c->t->live_.count(c->tid) == 0;
+  }, &ctx);
+  std::lock_guard<std::mutex> lock(mu_);
+  joiners_.erase(std::find(joiners_.begin(), joiners_.end(), &self));
+  return WaitErrno(r);
 }
 
 size_t GuestThreads::alive() {

@@ -4,12 +4,13 @@
 #pragma once
 #include <node_api.h>
 
-#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "wasi_types.h"
 
@@ -32,18 +33,21 @@ class GuestThreads {
   Errno Spawn(FdTable& fds, uint32_t start_arg, uint32_t* tid);
   // A thread's instance finished (returned, thread_exit, or trapped). Returns the number still alive.
   size_t Exited(uint32_t tid);
-  // Blocks until `tid` is no longer alive. INVAL for the caller's own tid is left to the caller.
-  void Join(uint32_t tid);
+  // Blocks the calling thread `self` until `tid` is no longer alive (SUCCESS), or until `self` is interrupted
+  // (INTR, wait.h). DEADLK for the caller's own tid is left to the caller.
+  Errno Join(Instance& self, uint32_t tid);
   size_t alive();
   bool spawner_installed();
   // The live instance of each thread, for thread_signal. Registered by the addon when an instance is created.
   void Register(uint32_t tid, const std::shared_ptr<Instance>& inst);
   std::shared_ptr<Instance> Find(uint32_t tid);
+  // Runs `fn` on the instance of every live thread (outside the lock).
+  void ForEachInstance(const std::function<void(Instance&)>& fn);
 
  private:
   std::mutex mu_;
-  std::condition_variable cv_;
   std::unordered_set<uint32_t> live_;
+  std::vector<Instance*> joiners_;  // threads blocked in Join, woken when any thread exits
   std::unordered_map<uint32_t, std::weak_ptr<Instance>> instances_;
   uint32_t next_tid_ = kMainTid + 1;
   napi_threadsafe_function spawner_ = nullptr;

@@ -3,6 +3,8 @@
 // import_registry.h) use the C N-API directly, so no call pays for Napi::CallbackInfo.
 #include <napi.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -239,6 +241,7 @@ Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
   inst->env = env;
   inst->proc = proc;
   inst->tid = U32(info, 2);
+  if (!inst->wake.Open()) return Fail(env, std::string("createInstance: wake fd: ") + std::strerror(errno));
   proc->threads().Register(inst->tid, inst);
   if (!info[1].IsNull() && !info[1].IsUndefined() && !inst->mem.Attach(env, info[1]))
     return Fail(env, "createInstance: argument 2 is not a WebAssembly.Memory");
@@ -291,9 +294,29 @@ Napi::Value OpenConnectionsJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), p ? double(p->OpenConnections()) : 0);
 }
 
-// installSignalHandlers(processId): host SIGINT/SIGTERM/SIGHUP go to this process's guest (wasmx run).
+// installSignalHandlers(processId): host SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to this
+// process's guest from now on (guest_signals.h); the first process installs the host handlers.
 Napi::Value InstallSignalHandlersJs(const Napi::CallbackInfo& info) {
-  if (auto p = ProcessOf(info)) InstallHostSignalHandlers(p);
+  auto p = ProcessOf(info);
+  if (!p) return Fail(info.Env(), "installSignalHandlers: no such process");
+  InstallHostSignalHandlers(p);
+  return info.Env().Undefined();
+}
+
+// removeSignalHandlers(processId): the process no longer gets host signals; when no process does, the host
+// dispositions found at the first install are restored (Node's own handlers included).
+Napi::Value RemoveSignalHandlersJs(const Napi::CallbackInfo& info) {
+  RemoveHostSignalHandlers(U32(info, 0));
+  return info.Env().Undefined();
+}
+
+// signalProcess(processId, sig): what a host signal does, for one process: queued for its guest and every
+// thread interrupted, or the default action (the process ends with 128 + sig; its threads unwind).
+Napi::Value SignalProcessJs(const Napi::CallbackInfo& info) {
+  auto p = ProcessOf(info);
+  const uint32_t s = U32(info, 1);
+  if (!p || s == 0 || s > 31) return Fail(info.Env(), "signalProcess(processId, sig): sig is a signal number 1..31");
+  SignalProcess(*p, uint8_t(s));
   return info.Env().Undefined();
 }
 
@@ -313,6 +336,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("beginDrain", Napi::Function::New(env, BeginDrainJs, "beginDrain"));
   exports.Set("openConnections", Napi::Function::New(env, OpenConnectionsJs, "openConnections"));
   exports.Set("installSignalHandlers", Napi::Function::New(env, InstallSignalHandlersJs, "installSignalHandlers"));
+  exports.Set("removeSignalHandlers", Napi::Function::New(env, RemoveSignalHandlersJs, "removeSignalHandlers"));
+  exports.Set("signalProcess", Napi::Function::New(env, SignalProcessJs, "signalProcess"));
   napi_value listen;
   napi_create_function(env, "listenTcp", NAPI_AUTO_LENGTH, ListenTcpJs, nullptr, &listen);
   exports.Set("listenTcp", Napi::Value(env, listen));

@@ -1,7 +1,10 @@
 #include "process.h"
 
 #include "fd_io.h"
+#include "guest_signals.h"
+#include "instance.h"
 #include "socket_util.h"
+#include "wait.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -9,24 +12,102 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 
 namespace wasmx {
 
+// proc_raise_interval's timer: one thread per process that has armed one, sleeping until the next expiry.
+class SignalTimer {
+ public:
+  explicit SignalTimer(Process* p) : proc_(p), thread_([this] { Run(); }) {}
+  ~SignalTimer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void Set(uint8_t sig, uint64_t interval_ns, bool repeat) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sig_ = sig;
+      interval_ = std::chrono::nanoseconds(int64_t(interval_ns > (uint64_t(1) << 62) ? (uint64_t(1) << 62) : interval_ns));
+      repeat_ = repeat;
+      armed_ = interval_ns != 0;
+      next_ = std::chrono::steady_clock::now() + interval_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      if (!armed_) {
+        cv_.wait(lock);
+        continue;
+      }
+      if (cv_.wait_until(lock, next_) != std::cv_status::timeout) continue;  // re-armed, cancelled or stopping
+      if (stop_ || !armed_ || std::chrono::steady_clock::now() < next_) continue;
+      uint8_t sig = sig_;
+      if (repeat_) next_ += interval_;
+      else armed_ = false;
+      lock.unlock();
+      SignalProcess(*proc_, sig);  // may end the host process (default action)
+      lock.lock();
+    }
+  }
+  Process* const proc_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false, armed_ = false, repeat_ = false;
+  uint8_t sig_ = 0;
+  std::chrono::nanoseconds interval_{0};
+  std::chrono::steady_clock::time_point next_;
+  std::thread thread_;  // last: starts after the fields above exist
+};
+
+Process::Process(uint32_t id) : id_(id) {}
+
 Process::~Process() {
+  timer_.reset();
   PrepareExit();
   if (offload_) offload_->Stop();
   fds_.Clear();
-  for (int fd : wake_pipe_)
-    if (fd >= 0) ::close(fd);
+}
+
+void Process::SetSignalTimer(uint8_t sig, uint64_t interval_ns, bool repeat) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!timer_) {
+    if (interval_ns == 0) return;
+    timer_.reset(new SignalTimer(this));
+  }
+  timer_->Set(sig, interval_ns, repeat);
+}
+
+void Process::InterruptThreads(uint32_t reason) {
+  threads_.ForEachInstance([reason](Instance& i) {
+    if (reason) InterruptThread(i, reason);
+    else WakeThread(i);
+  });
 }
 
 void Process::BeginDrain() {
   if (draining_.exchange(true)) return;
-  char b = 1;
-  ssize_t r = ::write(wake_pipe_[1], &b, 1);  // never read: the pipe stays readable, waking every poller
-  (void)r;
+  InterruptThreads(0);  // accepts wait with wait::kDrain and see draining(); other waits go back to sleep
+}
+
+void Process::Terminate(int code) {
+  if (exit_ends_host()) ExitHost(code);
+  if (exiting.load()) return;  // already ending (proc_exit): its code stands
+  exit_code.store(code);
+  if (exiting.exchange(true)) return;
+  InterruptThreads(wait::kExit);
 }
 
 size_t Process::OpenConnections() {
@@ -46,8 +127,6 @@ size_t Process::OpenConnections() {
 std::string Process::Init(const ProcessOptions& opts) {
   opts_ = opts;
   offload_ = Offload::Create(opts.offload);
-  if (::pipe(wake_pipe_) != 0) return std::string("pipe: ") + std::strerror(errno);
-  for (int fd : wake_pipe_) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   // Stdio: guest 0..2 are the host's 0..2. Closing them in the guest never closes the host's.
   static const uint64_t kStdin = rights::FD_READ | rights::POLL_FD_READWRITE | rights::FD_FDSTAT_SET_FLAGS |
                                  rights::FD_FILESTAT_GET;
@@ -101,9 +180,10 @@ void Process::HintNetDenied() {
   }
 }
 
-void Process::SetSignalCallback(std::string name) {
+void Process::SetSignalCallback(std::string name, bool exported) {
   std::lock_guard<std::mutex> lock(mu_);
-  has_signal_callback_.store(!name.empty());
+  if (!name.empty()) has_signal_callback_.store(true);
+  signals_deliverable_.store(exported && !name.empty(), std::memory_order_release);
   signal_callback_ = std::move(name);
 }
 
@@ -167,8 +247,10 @@ void ReleaseProcess(uint32_t id) {
     g_registry.erase(it);
   }
   // Instances may keep the Process object alive until their JS wrappers are collected; the guest's resources
-  // (sockets above all: a client must see the connection close) go now. Wake threads still blocked in it.
+  // (sockets above all: a client must see the connection close) go now. Threads still running in it unwind as
+  // their blocking calls return (wait::kExit).
   p->BeginDrain();
+  if (!p->exiting.exchange(true)) p->InterruptThreads(wait::kExit);
   p->fds().Clear();
 }
 

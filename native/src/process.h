@@ -15,6 +15,8 @@
 
 namespace wasmx {
 
+class SignalTimer;  // process.cc
+
 struct ProcessOptions {
   std::vector<std::string> args;
   std::vector<std::string> env;  // "KEY=VALUE"
@@ -36,7 +38,7 @@ struct ProcessOptions {
 
 class Process {
  public:
-  explicit Process(uint32_t id) : id_(id) {}
+  explicit Process(uint32_t id);
   ~Process();
   // Opens preopens and sets up stdio. Returns an empty string on success, else a message for the user.
   std::string Init(const ProcessOptions& opts);
@@ -53,16 +55,29 @@ class Process {
   // Prints the "network is off" hint once per process.
   void HintNetDenied();
 
-  // The guest export named through callback_signal (libc: "__wasm_signal").
-  void SetSignalCallback(std::string name);
+  // The guest export named through callback_signal (libc: "__wasm_signal"; "__wasm_signal_blocked", which
+  // it does not export, while libc blocks signals). `exported`: the guest exports a function of that name.
+  void SetSignalCallback(std::string name, bool exported);
   std::string signal_callback();
-  // Async-signal-safe: whether the guest has named a signal export (host signal handlers read it).
+  // Whether the guest has ever named a signal export (then the guest's libc applies default actions itself).
   bool has_signal_callback() const { return has_signal_callback_.load(std::memory_order_relaxed); }
+  // Whether signals can be delivered now (the named export exists; false while libc blocks signals).
+  bool signals_deliverable() const { return signals_deliverable_.load(std::memory_order_acquire); }
+  // Process-directed signals not yet claimed by a thread (bit n = signal n; guest_signals.h).
+  std::atomic<uint32_t> pending_signals{0};
+  // Set when a signal stayed pending because signals were blocked: unblocking interrupts the threads again.
+  std::atomic<bool> signals_held{false};
+  // Sets `reason` (wait.h) on every live thread of the process and wakes it.
+  void InterruptThreads(uint32_t reason);
+  // proc_raise_interval: raise `sig` for the process after `interval_ns` (then every interval_ns when
+  // `repeat`); 0 cancels. One timer per process (like ITIMER_REAL).
+  void SetSignalTimer(uint8_t sig, uint64_t interval_ns, bool repeat);
 
   // The guest's threads (TIDs, spawner, join).
   GuestThreads& threads() { return threads_; }
 
-  // Set once when the guest asks to exit; later calls from other threads see it.
+  // Set once when the process ends (proc_exit, a signal's default action, release): every thread's blocking
+  // call returns and the thread unwinds with exit_code (wait::kExit).
   std::atomic<bool> exiting{false};
   std::atomic<int32_t> exit_code{0};
 
@@ -72,11 +87,12 @@ class Process {
   Offload* offload() const { return offload_.get(); }
 
   // Graceful shutdown (serve): from now on blocking accepts return what is queued, then fail with SHUTDOWN
-  // instead of waiting. Wakes every call blocked in WaitReadyOrWoken.
+  // instead of waiting (they wait with wait::kDrain). Wakes every thread.
   void BeginDrain();
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
-  // A host fd that becomes readable once the process drains or exits (blocking calls poll it with their fd).
-  int wake_fd() const { return wake_pipe_[0]; }
+  // Ends the process with `code` from outside its threads (a signal's default action): the host process ends
+  // (exit_ends_host, after PrepareExit), or every thread unwinds with `code` as its blocking call returns.
+  void Terminate(int code);
   // Connected (non-listening) sockets in the fd table.
   size_t OpenConnections();
 
@@ -96,10 +112,11 @@ class Process {
   FutexTable futexes_;
   std::atomic<bool> net_hint_printed_{false};
   std::atomic<bool> draining_{false};
-  int wake_pipe_[2] = {-1, -1};
   std::mutex mu_;
   std::string signal_callback_;
   std::atomic<bool> has_signal_callback_{false};
+  std::atomic<bool> signals_deliverable_{false};
+  std::unique_ptr<SignalTimer> timer_;
   std::string cwd_ = "/";
   std::unique_ptr<Offload> offload_;
 };

@@ -12,6 +12,7 @@
 #include <climits>
 
 #include "errno_map.h"
+#include "wait.h"
 #include "wasi_serdes.h"
 
 namespace wasmx {
@@ -113,30 +114,6 @@ bool SizeOption(uint8_t opt, uint8_t family, HostSockOpt* out) {
   }
 }
 
-static uint64_t MonotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
-Errno PollHost(int fd, short events, uint64_t timeout_ns, int wake_fd) {
-  const uint64_t deadline = timeout_ns ? MonotonicNs() + timeout_ns : 0;
-  for (;;) {
-    int ms = -1;
-    if (timeout_ns) {
-      uint64_t now = MonotonicNs();
-      if (now >= deadline) return err::TIMEDOUT;
-      uint64_t left = (deadline - now + 999999) / 1000000;  // round up: never spin with a 0 ms poll
-      ms = left > INT_MAX ? INT_MAX : int(left);
-    }
-    struct pollfd p[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
-    int r = poll(p, wake_fd >= 0 ? 2 : 1, ms);
-    if (r > 0) return err::SUCCESS;  // ready (or woken), or POLLERR/POLLHUP: the next call reports the error
-    if (r == 0) continue;            // loop re-checks the deadline
-    if (errno != EINTR) return LastErrno();
-  }
-}
-
 Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, uint32_t addr_p, bool want_addr) {
   FdRef e;
   if (Errno r = LookupSocket(inst, fd, rights::SOCK_ACCEPT, &e)) return r;
@@ -155,10 +132,6 @@ Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, u
   socklen_t len;
   int hfd;
   for (;;) {
-    // A blocking guest with ACCEPT_TIMEOUT waits in poll; one without blocks in accept itself.
-    if (!guest_nonblock && timeout) {
-      if (Errno r = PollHost(e->host_fd, POLLIN, timeout, inst.proc->wake_fd())) return r;
-    }
     len = sizeof ss;
 #ifdef __APPLE__
     hfd = accept(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), &len);
@@ -169,11 +142,14 @@ Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, u
     if (hfd >= 0) break;
     if (errno == EINTR) continue;
     if ((errno == EAGAIN || errno == EWOULDBLOCK) && !guest_nonblock) {
-      // The host listener is non-blocking behind the guest's back (serve pins listeners non-blocking so a
-      // blocked accept can be woken). Once the process drains, what was queued has been handed out: stop.
+      // Listeners are non-blocking on the host (sock_listen, preopened listeners): a blocking accept waits in the
+      // one wait primitive, where a signal interrupts it and serve's drain stops it. Once the process drains, what
+      // was queued has been handed out: stop.
       if (inst.proc->draining()) return err::SHUTDOWN;
-      if (Errno r = PollHost(e->host_fd, POLLIN, timeout, inst.proc->wake_fd())) return r;
-      continue;
+      WaitResult w = WaitFd(inst, e->host_fd, POLLIN, timeout ? timeout : wait::kForever, wait::kCall | wait::kDrain);
+      if (w == WaitResult::kReady) continue;
+      if (w == WaitResult::kInterrupted && inst.proc->draining() && !Interrupted(inst, wait::kCall)) continue;
+      return WaitErrno(w);  // TIMEDOUT (ACCEPT_TIMEOUT), INTR, or an errno
     }
     return LastErrno();
   }

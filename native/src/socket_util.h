@@ -54,10 +54,6 @@ bool SizeOption(uint8_t opt, uint8_t family, HostSockOpt* out);
 // The WASI address family of a socket: the one recorded at creation, else (preopened sockets) asked from the host.
 uint8_t SocketFamily(const FdEntry& e);
 
-// Waits up to `timeout_ns` (0 = forever) for `events` on host `fd`, or until `wake_fd` (if >= 0) is readable.
-// SUCCESS when ready or woken, TIMEDOUT, or an errno.
-Errno PollHost(int fd, short events, uint64_t timeout_ns, int wake_fd = -1);
-
 // accept for sock_accept (preview1, addr_p unused when !want_addr) and sock_accept_v2.
 Errno AcceptSocket(Instance& inst, uint32_t fd, uint32_t flags, uint32_t fd_p, uint32_t addr_p, bool want_addr);
 

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #endif
 
+#include <atomic>
 #include <cstdint>
 
 namespace wasmx {
@@ -15,7 +16,10 @@ WakeFd::~WakeFd() {
   if (wr_ >= 0 && wr_ != rd_) ::close(wr_);
 }
 
+static std::atomic<uint64_t> g_next_id{1};
+
 bool WakeFd::Open() {
+  id_ = g_next_id.fetch_add(1);
 #ifdef __linux__
   rd_ = wr_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   return rd_ >= 0;

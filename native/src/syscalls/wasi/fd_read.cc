@@ -12,7 +12,7 @@ static Errno fd_read(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t iovs
   if (e->offloadable)
     if (Errno r = CheckOffloadError(*e, false)) return r;  // a background send failed on this connection
   uint64_t n;
-  if (Errno r = ReadEntry(*e, iov, false, 0, &n, nullptr)) return r;
+  if (Errno r = ReadEntry(inst, *e, iov, false, 0, &n, nullptr)) return r;
   return StoreU32(inst, nread_p, uint32_t(n));
 }
 WASMX_WASI(fd_read);

@@ -15,7 +15,7 @@ static Errno fd_write(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t iov
       if (off->Send(e, iov, false, &n, &r)) return r ? r : StoreU32(inst, nwritten_p, uint32_t(n));
     }
   }
-  if (Errno r = WriteEntry(*e, iov, false, &n)) return r;
+  if (Errno r = WriteEntry(inst, *e, iov, false, &n)) return r;
   return StoreU32(inst, nwritten_p, uint32_t(n));
 }
 WASMX_WASI(fd_write);

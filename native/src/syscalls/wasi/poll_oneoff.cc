@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "syscall.h"
+#include "wait.h"
 
 namespace wasmx {
 #ifdef POLLRDHUP
@@ -24,26 +25,6 @@ uint64_t NowNs(clockid_t c) {
 }
 
 uint64_t SatAdd(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
-
-// poll(2) for up to `timeout_ns` (UINT64_MAX = forever) with nanosecond precision where the host has ppoll.
-int HostPoll(std::vector<struct pollfd>& fds, uint64_t timeout_ns) {
-#if defined(__linux__)
-  struct timespec ts, *tsp = nullptr;
-  if (timeout_ns != UINT64_MAX) {
-    ts.tv_sec = time_t(timeout_ns / 1000000000ull);
-    ts.tv_nsec = long(timeout_ns % 1000000000ull);
-    tsp = &ts;
-  }
-  return ppoll(fds.data(), nfds_t(fds.size()), tsp, nullptr);
-#else
-  int ms = -1;
-  if (timeout_ns != UINT64_MAX) {
-    uint64_t m = (timeout_ns + 999999) / 1000000;  // round up: never wake before the deadline
-    ms = m > 0x7fffffff ? 0x7fffffff : int(m);
-  }
-  return poll(fds.data(), nfds_t(fds.size()), ms);
-#endif
-}
 
 struct FdWatch {
   size_t sub;      // subscription index
@@ -158,14 +139,9 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
     if (offload_waits && timeout > 10000000ull) timeout = 10000000ull;
     if (pfds.empty() && timeout == 0) break;
     if (pfds.empty() && timeout == UINT64_MAX) return err::INVAL;  // unreachable: nsubs > 0 and nothing to wait on
-    int r = HostPoll(pfds, timeout);
-    if (r < 0) {
-      if (errno == EINTR) {
-        if (SignalPending()) return err::INTR;  // a host signal for the guest, delivered as this call returns
-        continue;
-      }
-      return LastErrno();
-    }
+    // The one wait primitive: a signal for this thread ends the wait with INTR (delivered as the call returns).
+    WaitResult w = WaitFds(inst, pfds.data(), pfds.size(), timeout);
+    if (w == WaitResult::kInterrupted || w == WaitResult::kError) return WaitErrno(w);
     for (size_t k = 0; k < pfds.size(); k++) {
       short rev = pfds[k].revents;
       if (!rev) continue;

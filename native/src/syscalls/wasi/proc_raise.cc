@@ -2,16 +2,14 @@
 #include "syscall.h"
 
 namespace wasmx {
-
-// raise(sig). With a signal export registered (libc's __wasm_signal), the signal goes to the guest, whose libc
-// runs the sigaction handler or the default action itself (ABI §7.6). Without one, wasmx applies the default
-// action: ignore CHLD/CONT/URG/WINCH (and the stop signals), otherwise end the guest with 128 + sig, as a shell
-// reports a process killed by a signal. SIGKILL cannot be caught.
+// raise(sig) for the calling thread (guest_signals.h): delivered to the guest's signal export before the call
+// returns, or the default action when the guest has none (ignore CHLD/CONT/URG/WINCH and the stop signals,
+// otherwise end the process with 128 + sig). SIGKILL cannot be caught.
 static Errno proc_raise(Instance& inst, uint32_t sig_arg) {
-  uint8_t sig = uint8_t(sig_arg & 0xff);
-  if (sig > 31) return err::INVAL;
-  if (sig == 0) return err::SUCCESS;  // signal 0: existence check only
-  RaiseSignal(inst, sig);             // an exit unwinds through a pending exception (or ends the host)
+  uint8_t s = uint8_t(sig_arg & 0xff);
+  if (s > 31) return err::INVAL;
+  if (s == 0) return err::SUCCESS;  // signal 0: existence check only
+  RaiseSignal(inst, s);             // an exit unwinds through a pending exception (or ends the host)
   return err::SUCCESS;
 }
 WASMX_WASI(proc_raise);

@@ -19,7 +19,7 @@ static Errno sock_recv(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t io
     if (Errno r = CheckOffloadError(*e, false)) return r;  // a background send failed on this connection
   uint64_t n;
   bool truncated;
-  if (Errno r = ReadEntry(*e, iov, dont_wait, msg_flags, &n, &truncated)) return r;
+  if (Errno r = ReadEntry(inst, *e, iov, dont_wait, msg_flags, &n, &truncated)) return r;
   inst.mem.Store<uint16_t>(roflags_p, truncated ? roflags::DATA_TRUNCATED : 0);
   return StoreU32(inst, nread_p, uint32_t(n));
 }

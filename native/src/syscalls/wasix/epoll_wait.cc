@@ -20,7 +20,7 @@ static Errno epoll_wait(Instance& inst, uint32_t epfd, uint32_t events_p, uint32
   thread_local std::vector<EpollEventImage> out;
   if (out.size() < batch) out.resize(batch);
   uint32_t n = 0;
-  if (Errno r = set->Wait(out.data(), batch, timeout, &n, inst.proc->offload())) return r;
+  if (Errno r = set->Wait(inst, out.data(), batch, timeout, &n, inst.proc->offload())) return r;
   if (Errno r = WriteEpollEvents(inst.mem, events_p, out.data(), n)) return r;
   return StoreU32(inst, count_p, n);
 }

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "fd_io.h"
 #include "syscall.h"
 
 namespace wasmx {
@@ -31,6 +32,9 @@ static Errno fd_pipe(Instance& inst, uint32_t fd1_p, uint32_t fd2_p) {
     ends[i] = std::make_shared<FdEntry>(p[i], FdKind::kPipe, filetype::UNKNOWN);
     ends[i]->rights_base = kRights;
     ends[i]->rights_inheriting = 0;
+    // Non-blocking on the host whatever the guest's flag: a blocking guest read/write waits in the one wait
+    // primitive (fd_io.h), where a signal can interrupt it.
+    PinHostNonblocking(*ends[i]);
   }
   return InstallFdPair(inst, ends[0], ends[1], fd1_p, fd2_p);
 }

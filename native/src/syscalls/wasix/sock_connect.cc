@@ -4,6 +4,7 @@
 
 #include "socket_util.h"
 #include "syscall.h"
+#include "wait.h"
 
 namespace wasmx {
 // Completes the handshake before returning, also for NONBLOCK fds (W does; never INPROGRESS): wasix-libc's
@@ -25,7 +26,9 @@ static Errno sock_connect(Instance& inst, uint32_t fd, uint32_t addr_p) {
   Errno result = err::SUCCESS;
   if (connect(e->host_fd, reinterpret_cast<struct sockaddr*>(&ss), len) < 0) {
     if (errno == EINPROGRESS || errno == EINTR) {
-      result = PollHost(e->host_fd, POLLOUT, e->connect_timeout_ns.load(std::memory_order_relaxed));
+      // The wait a signal interrupts (INTR; the handshake goes on, as after Linux's EINTR).
+      const uint64_t timeout = e->connect_timeout_ns.load(std::memory_order_relaxed);
+      result = WaitErrno(WaitFd(inst, e->host_fd, POLLOUT, timeout ? timeout : wait::kForever));
       if (result == err::SUCCESS) {
         int so_error = 0;
         socklen_t l = sizeof so_error;

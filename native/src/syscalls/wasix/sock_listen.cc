@@ -12,9 +12,9 @@ static Errno sock_listen(Instance& inst, uint32_t fd, uint32_t backlog) {
   if (Errno r = LookupSocket(inst, fd, 0, &e)) return r;
   // The kernel caps the backlog at somaxconn; only keep the u32 from turning negative.
   if (listen(e->host_fd, backlog > INT_MAX ? INT_MAX : int(backlog)) < 0) return LastErrno();
-  // serve: the host listener stays non-blocking whatever the guest asks, and a blocking accept waits in poll
-  // together with the process's wake fd, so a graceful drain can stop it (AcceptSocket).
-  if (inst.proc->reuse_port()) PinHostNonblocking(*e);
+  // The host listener stays non-blocking whatever the guest asks: a blocking accept waits in the one wait
+  // primitive, so a signal can interrupt it and serve's graceful drain can stop it (AcceptSocket).
+  PinHostNonblocking(*e);
   return err::SUCCESS;
 }
 WASMX_WASIX(sock_listen);

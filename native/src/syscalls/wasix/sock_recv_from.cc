@@ -24,7 +24,7 @@ static Errno sock_recv_from(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32
   socklen_t from_len = 0;
   if (e->offloadable)
     if (Errno r = CheckOffloadError(*e, false)) return r;  // a background send failed on this connection
-  if (Errno r = RecvEntry(*e, iov, dont_wait, msg_flags, &n, &truncated, &from, &from_len)) return r;
+  if (Errno r = RecvEntry(inst, *e, iov, dont_wait, msg_flags, &n, &truncated, &from, &from_len)) return r;
   if (from_len == 0) {
     from_len = sizeof from;
     if (getpeername(e->host_fd, reinterpret_cast<struct sockaddr*>(&from), &from_len) < 0) {

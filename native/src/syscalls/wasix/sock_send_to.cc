@@ -27,7 +27,7 @@ static Errno sock_send_to(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t
       if (off->Send(e, iov, dont_wait, &n, &r)) return r ? r : StoreU32(inst, nsent_p, uint32_t(n));
     }
   }
-  if (Errno r = SendEntry(*e, iov, dont_wait, dgram ? reinterpret_cast<struct sockaddr*>(&to) : nullptr,
+  if (Errno r = SendEntry(inst, *e, iov, dont_wait, dgram ? reinterpret_cast<struct sockaddr*>(&to) : nullptr,
                           dgram ? to_len : 0, &n))
     return r;
   return StoreU32(inst, nsent_p, uint32_t(n));
