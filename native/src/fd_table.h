@@ -111,6 +111,10 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   bool IsDirectory() { return kind == FdKind::kDirectory || Filetype() == filetype::DIRECTORY; }
   // Records the type from a stat of host_fd made for another reason (no-op when the type is known).
   void LearnType(const struct stat& st);
+  // The position fd_tell last reported (-1 = none since the last sock_send_file). wasix-libc's sendfile() with a
+  // NULL offset passes fd_tell's answer: sock_send_file then advances the file position like Linux sendfile(2)
+  // does for a NULL offset, and leaves it alone for an explicit offset (see syscalls/wasix/sock_send_file.cc).
+  std::atomic<int64_t> told_position{-1};
 
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
   uint32_t guest_refs = 0;
