@@ -41,12 +41,15 @@ Observing the guest (run and serve; README "--stats and --trace"):
 Serve options (N instances of the module sharing the port, supervised):
   --threads N             number of instances (default: the number of cores)
   --tcplisten HOST:PORT   open this listener once and preopen it in every instance (after --dir preopens)
-  --grace SECONDS         on SIGINT/SIGTERM, time given to in-flight connections (default 5)
+  --grace SECONDS         on SIGINT/SIGTERM, time given to in-flight connections before the instances get
+                          SIGTERM (default 5); SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 go to every instance
   --max-failures N        instance exits or traps per minute that stop the server (default 10)
   Each instance sees WASMX_INSTANCE (0..N-1) and WASMX_INSTANCES in its environment; sockets the guests
   bind get SO_REUSEPORT so they can all bind the same address.
 
-Exit status: the guest's exit code; 134 when the guest traps; 2 for usage, load or link errors.
+Exit status: the guest's exit code; 134 when the guest traps or aborts; 128+N when signal N's default action
+ends it (SIGTERM 143, SIGINT 130); 2 for usage, load or link errors. Under run, SIGINT, SIGTERM, SIGHUP,
+SIGQUIT, SIGUSR1 and SIGUSR2 go to the guest and interrupt its blocked calls (README "Signals").
 
 Examples:
   wasmx run hello.wasm

@@ -86,8 +86,21 @@ export interface NativeAddon {
   beginDrain(processId: number): void;
   /** Connected sockets a process still has open. */
   openConnections(processId: number): number;
-  /** Host SIGINT/SIGTERM/SIGHUP go to this process's guest (its signal export), or end the host with 128+sig. */
+  /**
+   * Host SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to this process's guest from now on: queued for
+   * it and every thread interrupted (blocking calls return EINTR), or — when the guest registered no signal
+   * export — the default action (the process ends with 128+sig; with exitEndsHost the host process ends). The
+   * first call installs the host handlers (SA_RESTART; they replace Node's own for these signals).
+   */
   installSignalHandlers(processId: number): void;
+  /** The process no longer gets host signals; when no process does, the dispositions found at the first install are restored. */
+  removeSignalHandlers(processId: number): void;
+  /**
+   * What a host signal `sig` (WASIX/Linux number, 1..31) does, for this process only: queued for its guest and
+   * every thread interrupted, or the default action (the process ends with 128+sig: its threads unwind as their
+   * blocking calls return; with exitEndsHost the host process ends after draining offloaded sends).
+   */
+  signalProcess(processId: number, sig: number): void;
   /** Baselines for bench/hostcall.js (native/src/bench_noop.cc). */
   bench: {
     /** Does nothing, returns undefined. */

@@ -2,7 +2,10 @@
  * `wasmx serve`: N independent instances of one module (each its own process and memory) on the worker pool,
  * sharing the port like nginx workers — through SO_REUSEPORT on the sockets the guests bind, or one listener
  * wasmx opens (`--tcplisten`) preopened in every instance. Instances that exit or trap are restarted with
- * backoff; too many failures in a minute stop the server. SIGINT/SIGTERM drain gracefully.
+ * backoff; too many failures in a minute stop the server. SIGINT/SIGTERM drain gracefully: accepts stop, in-flight
+ * connections get the grace period, then every instance still running gets SIGTERM (its handler, or the default
+ * action) and whatever is left is released (its threads unwind wherever they are blocked). SIGHUP, SIGQUIT,
+ * SIGUSR1 and SIGUSR2 are passed on to every instance.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +46,8 @@ export class Server {
   private draining = false;
   private stopped = false;
   private resolveDone!: (code: number) => void;
+  /** Called when an instance ends while the server is stopping. */
+  private onStoppedEnd?: () => void;
   /** Resolves with the server's exit code once it has stopped. */
   readonly done: Promise<number>;
 
@@ -84,9 +89,11 @@ export class Server {
   }
 
   private onInstanceEnd(slot: Slot, processId: number, outcome: ProcessOutcome): void {
+    if (slot.processId !== processId) return; // released already by stop()
     native().releaseProcess(processId);
     slot.processId = undefined;
-    if (this.draining || this.stopped) return this.maybeFinishDrain();
+    if (this.stopped) return this.onStoppedEnd?.();
+    if (this.draining) return this.maybeFinishDrain();
     const reason =
       outcome.status === 'exit' ? `exited with code ${outcome.code}` : outcome.status === 'trap' ? `trapped: ${outcome.message}` : `failed: ${outcome.message}`;
     const now = Date.now();
@@ -127,19 +134,64 @@ export class Server {
     if (this.slots.every((s) => s.processId === undefined)) this.stop(0);
   }
 
+  /** Sends `sig` (WASIX number) to every running instance. */
+  signal(sig: number): void {
+    for (const s of this.slots) if (s.processId !== undefined) native().signalProcess(s.processId, sig);
+  }
+
+  /**
+   * Ends the server: instances still running get SIGTERM (wherever their threads are blocked, the call returns
+   * EINTR and the guest's handler or default action runs); those not gone within a second are released, which
+   * unwinds their threads. Then `done` resolves.
+   */
   private stop(code: number): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.resolveDone(code);
+    const finish = (): void => {
+      clearTimeout(timer);
+      this.onStoppedEnd = undefined;
+      for (const s of this.slots) {
+        if (s.processId === undefined) continue;
+        native().releaseProcess(s.processId);
+        s.processId = undefined;
+      }
+      this.resolveDone(code);
+    };
+    const timer = setTimeout(finish, 1000);
+    this.onStoppedEnd = () => {
+      if (this.slots.every((s) => s.processId === undefined)) finish();
+    };
+    this.signal(SIGTERM);
+    this.onStoppedEnd();
   }
 }
 
-/** Runs a server until it stops; returns the exit code. Installs SIGINT/SIGTERM handlers for the drain. */
+/** WASIX (= Linux) signal numbers of the host signals serve passes on. */
+const SIGHUP = 1;
+const SIGQUIT = 3;
+const SIGUSR1 = 10;
+const SIGUSR2 = 12;
+const SIGTERM = 15;
+
+/**
+ * Runs a server until it stops; returns the exit code. While it runs, SIGINT/SIGTERM drain it and SIGHUP, SIGQUIT,
+ * SIGUSR1, SIGUSR2 go to every instance; the handlers are removed when it stops.
+ */
 export async function serve(loaded: LoadedModule, opts: ServeOptions): Promise<number> {
   const server = new Server(loaded, opts);
-  const onSignal = (): void => server.drain();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  server.start();
-  return server.done;
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', () => server.drain()],
+    ['SIGTERM', () => server.drain()],
+    ['SIGHUP', () => server.signal(SIGHUP)],
+    ['SIGQUIT', () => server.signal(SIGQUIT)],
+    ['SIGUSR1', () => server.signal(SIGUSR1)],
+    ['SIGUSR2', () => server.signal(SIGUSR2)],
+  ];
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  try {
+    server.start();
+    return await server.done;
+  } finally {
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+  }
 }

@@ -67,14 +67,19 @@ void Scatter(IoVecs& iov, uint64_t v) {
 Errno CreateEventEntry(uint64_t initial, bool semaphore, FdPtr* out) {
   if (initial == UINT64_MAX) return err::INVAL;
   // eventfd(2) takes an unsigned int; larger initial values are written in after creation.
-  int fd = eventfd(initial <= 0xffffffffu ? unsigned(initial) : 0u, EFD_CLOEXEC | (semaphore ? EFD_SEMAPHORE : 0));
+  // Non-blocking on the host whatever the guest's flag: a blocking guest read/write waits in the one wait
+  // primitive (wait.h), where a signal can interrupt it.
+  int fd = eventfd(initial <= 0xffffffffu ? unsigned(initial) : 0u,
+                   EFD_CLOEXEC | EFD_NONBLOCK | (semaphore ? EFD_SEMAPHORE : 0));
   if (fd < 0) return LastErrno();
   if (initial > 0xffffffffu && ::write(fd, &initial, 8) != 8) {
     Errno r = LastErrno();
     ::close(fd);
     return r;
   }
-  *out = std::make_shared<EventEntry>(fd, -1, semaphore);
+  auto e = std::make_shared<EventEntry>(fd, -1, semaphore);
+  e->host_nonblock_pinned.store(true);
+  *out = std::move(e);
   return err::SUCCESS;
 }
 
@@ -83,7 +88,6 @@ Errno EventRead(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64_
   if (iov.total() < 8) return err::INVAL;
   const bool nonblock = dont_wait || e.nonblocking();
   for (;;) {
-    if (dont_wait && !e.nonblocking() && !ReadyNow(e.host_fd, POLLIN)) return err::AGAIN;
     uint64_t v;
     ssize_t n = ::read(e.host_fd, &v, 8);
     if (n == 8) {
@@ -107,7 +111,6 @@ Errno EventWrite(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, uint64
   if (v == UINT64_MAX) return err::INVAL;
   const bool nonblock = dont_wait || e.nonblocking();
   for (;;) {
-    if (dont_wait && !e.nonblocking() && !ReadyNow(e.host_fd, POLLOUT)) return err::AGAIN;
     ssize_t n = ::write(e.host_fd, &v, 8);
     if (n == 8) {
       *written = 8;
