@@ -68,6 +68,8 @@ export interface NativeAddon {
   formatImportStats(): string;
   /** Prints the --stats report to stderr (and the JSON file) once; used before process.exit. */
   reportStatsAtExit(): void;
+  /** SIGUSR1 under --stats: prints the report now and returns true; false when stats are off. */
+  reportStatsNow(): boolean;
   /** Returns the import object bound to a new instance of process `processId`, and a function that binds the
    * instance's memory once it exists (an exported memory only exists after instantiation), and one that records the
    * instance's exports (signal delivery to the export named by callback_signal). */

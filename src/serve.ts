@@ -184,7 +184,8 @@ export async function serve(loaded: LoadedModule, opts: ServeOptions): Promise<n
     ['SIGTERM', () => server.drain()],
     ['SIGHUP', () => server.signal(SIGHUP)],
     ['SIGQUIT', () => server.signal(SIGQUIT)],
-    ['SIGUSR1', () => server.signal(SIGUSR1)],
+    // --stats takes SIGUSR1 for its report (import_observer.h); without it the instances get the signal.
+    ['SIGUSR1', () => { if (!native().reportStatsNow()) server.signal(SIGUSR1); }],
     ['SIGUSR2', () => server.signal(SIGUSR2)],
   ];
   for (const [sig, fn] of handlers) process.on(sig, fn);

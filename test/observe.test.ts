@@ -77,12 +77,13 @@ describe('--stats', () => {
       }
     };
     await until(() => out.includes('ready\n'), 'ready'); // the next call is the blocking fd_read of stdin
-    // Blocked: the main thread sits in read/readv of fd 0 (/proc/PID/syscall: number, then the fd argument).
-    const reads = process.arch === 'arm64' ? ['63', '65'] : ['0', '19'];
+    // Blocked: the main thread sleeps in poll/ppoll (the wait primitive, stdin and its wake fd) or read of fd 0
+    // (/proc/PID/syscall: the number of the call it is in).
+    const waits = process.arch === 'arm64' ? ['63', '65', '73'] : ['0', '19', '7', '271'];
     const inRead = () => {
       try {
-        const [nr, fd] = fs.readFileSync(`/proc/${child.pid}/syscall`, 'utf8').split(' ');
-        return reads.includes(nr) && fd === '0x0';
+        const [nr] = fs.readFileSync(`/proc/${child.pid}/syscall`, 'utf8').split(' ');
+        return waits.includes(nr) && /^S/.test(fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]);
       } catch {
         return false;
       }

@@ -1,7 +1,6 @@
 #include "import_observer.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +9,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "errno_map.h"
 #include "import_registry.h"
@@ -141,18 +139,6 @@ void TraceLine(uint32_t id, Instance& inst, const uint64_t* args, const ArgKind*
   WriteAll(g_trace_fd, line);  // one write per line: lines of different threads never mix
 }
 
-// SIGUSR1: the handler only writes a byte to a pipe (async-signal-safe); a reporter thread reads it and prints
-// the report from normal code, whatever the guest threads are doing (even blocked in epoll_wait).
-int g_usr1_pipe[2] = {-1, -1};
-
-void OnSigusr1(int) {
-  int saved = errno;
-  char c = 1;
-  ssize_t r = write(g_usr1_pipe[1], &c, 1);  // a full pipe means a report is already due
-  (void)r;
-  errno = saved;
-}
-
 void PrintReport(bool final_report) {
   auto rows = CollectImportStats();
   std::string table = FormatStatsTable(rows);
@@ -167,26 +153,6 @@ void PrintReport(bool final_report) {
       rename(tmp.c_str(), g_cfg.stats_json.c_str());  // a reader never sees half a file
     }
   }
-}
-
-void StartSigusr1Reporter() {
-  if (pipe(g_usr1_pipe) != 0) return;
-  for (int fd : g_usr1_pipe) fcntl(fd, F_SETFD, FD_CLOEXEC);
-  fcntl(g_usr1_pipe[1], F_SETFL, O_NONBLOCK);
-  std::thread([] {
-    char buf[64];
-    for (;;) {
-      ssize_t n = read(g_usr1_pipe[0], buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      PrintReport(false);
-    }
-  }).detach();
-  struct sigaction sa = {};
-  sa.sa_handler = OnSigusr1;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;  // a report request must not interrupt the guest's calls
-  sigaction(SIGUSR1, &sa, nullptr);
 }
 
 }  // namespace
@@ -214,11 +180,6 @@ std::string ConfigureObserver(const ObserverConfig& cfg) {
   g_traced = std::move(traced);
   g_path_args.clear();
   for (const auto& d : defs) g_path_args.push_back(PathArgsOf(d.name));
-  static bool reporter = false;
-  if (cfg.stats && !reporter) {
-    reporter = true;
-    StartSigusr1Reporter();
-  }
   g_observe.store((cfg.stats ? observe::kStats : 0) | (cfg.trace ? observe::kTrace : 0));
   return "";
 }
@@ -290,6 +251,12 @@ std::string FormatStatsJson(const std::vector<ImportStatsRow>& rows) {
                 (unsigned long long)total_calls, (unsigned long long)total_errors, (unsigned long long)total_ns);
   out.append(b);
   return out;
+}
+
+bool ReportStatsOnSignal() {
+  if (!(g_observe.load() & observe::kStats)) return false;
+  PrintReport(false);
+  return true;
 }
 
 void ReportStatsAtExit() {

@@ -3,7 +3,9 @@
 // Off by default, and then the trampoline pays one relaxed load of g_observe and a predictable branch. When on:
 //   stats  per-import calls, errors (result != SUCCESS) and nanoseconds spent in the host, counted in a per-thread
 //          table (no atomic read-modify-write; the tables are summed when a report is made). The report is printed
-//          at host exit (ExitHost, or ReportStatsAtExit from JS), and on SIGUSR1 without exiting.
+//          at host exit (ExitHost, or ReportStatsAtExit from JS), and on SIGUSR1 without exiting: the host signal
+//          watcher (guest_signals.cc, ordinary code woken through its self-pipe) asks ReportStatsOnSignal first
+//          and, when stats are on, keeps SIGUSR1 from the guest; serve's JS SIGUSR1 handler does the same.
 //   trace  one line per call, written with one write(2) so lines from several threads never interleave:
 //            [p1 t1] fd_write(1, 1048560, 1, 1048556) = SUCCESS <3.412us>
 //          (guest process id and thread id, the arguments as the guest passed them: i32 in decimal, u64 in hex,
@@ -55,5 +57,8 @@ std::string FormatStatsTable(const std::vector<ImportStatsRow>& rows);
 std::string FormatStatsJson(const std::vector<ImportStatsRow>& rows);
 // Prints the report (stderr, and the JSON file when configured) once; later calls do nothing. For host exit.
 void ReportStatsAtExit();
+// SIGUSR1 with --stats: prints the report now (ordinary code, not a signal handler) and returns true; false (and
+// nothing printed) when stats are off, so that the signal goes to the guest as usual.
+bool ReportStatsOnSignal();
 
 }  // namespace wasmx

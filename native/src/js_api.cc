@@ -170,6 +170,11 @@ Napi::Value ReportStatsAtExitJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// reportStatsNow() -> whether --stats is on (then the report was printed): serve's SIGUSR1 handler.
+Napi::Value ReportStatsNowJs(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ReportStatsOnSignal());
+}
+
 // importTable() -> [{ module, name, signature }]
 Napi::Value ImportTableJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -328,6 +333,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("configureObserver", Napi::Function::New(env, ConfigureObserverJs, "configureObserver"));
   exports.Set("importStats", Napi::Function::New(env, ImportStatsJs, "importStats"));
   exports.Set("formatImportStats", Napi::Function::New(env, FormatImportStatsJs, "formatImportStats"));
+  exports.Set("reportStatsNow", Napi::Function::New(env, ReportStatsNowJs, "reportStatsNow"));
   exports.Set("reportStatsAtExit", Napi::Function::New(env, ReportStatsAtExitJs, "reportStatsAtExit"));
   exports.Set("createInstance", Napi::Function::New(env, CreateInstanceJs, "createInstance"));
   exports.Set("setThreadSpawner", Napi::Function::New(env, SetThreadSpawnerJs, "setThreadSpawner"));
