@@ -178,10 +178,20 @@ class FdTable {
  public:
   static constexpr uint32_t kMaxFds = 1u << 20;
 
-  // The entry at `fd`, or null when the fd is not open.
-  FdRef Get(uint32_t fd);
+  // The entry at `fd`, or null when the fd is not open. Inline: every fd syscall starts here, and while the
+  // process has one thread it is a bounds check and a load.
+  FdRef Get(uint32_t fd) {
+    if (!shared_.load(std::memory_order_relaxed)) return FdRef::Borrow(fd < slots_.size() ? slots_[fd].get() : nullptr);
+    return GetShared(fd);
+  }
   // Looks up `fd` and checks the rights `needed`: BADF when not open, NOTCAPABLE when a right is missing.
-  Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
+  Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
+    FdRef e = Get(fd);
+    if (!e) return err::BADF;
+    if ((e->rights_base & needed) != needed) return err::NOTCAPABLE;
+    *out = std::move(e);
+    return err::SUCCESS;
+  }
   // Installs `entry` at the lowest free number >= min_fd. Returns MFILE when full.
   Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd);
   // fd_dup / F_DUPFD: `fd`'s entry also at the lowest free number >= min_fd, atomically with respect to closes
@@ -202,6 +212,7 @@ class FdTable {
   void MarkShared() { shared_.store(true); }
 
  private:
+  FdRef GetShared(uint32_t fd);  // several threads: under the lock, an owning reference
   // Stores `e` at `fd` (lock held), keeping guest_refs right; returns the displaced entry if its last ref went.
   FdPtr SetLocked(uint32_t fd, FdPtr e);
 

@@ -73,6 +73,9 @@ struct WasmResult<Errno> {
   static constexpr const char* kCode = "i";
   static constexpr ResultKind kKind = ResultKind::kErrno;
   static napi_value Make(napi_env env, Errno r) {
+    // SUCCESS as undefined: wasm converts an i32 result with ToInt32, and ToInt32(undefined) is 0. Saves creating
+    // a handle on the common path (bench/hostcall.js).
+    if (r == err::SUCCESS) return nullptr;
     napi_value v;
     napi_create_uint32(env, r, &v);
     return v;
@@ -117,8 +120,10 @@ struct Trampoline<R(Instance&, A...), Fn> {
   static napi_value Invoke(napi_env env, Instance& inst, napi_value* argv, size_t argc, std::index_sequence<I...>) {
     std::tuple<A...> args{};
     bool ok = argc >= N && (WasmArg<A>::Get(env, argv[I], &std::get<I>(args)) && ...);
+#ifndef WASMX_NO_OBSERVER  // (defined only to measure what the hook costs: bench/hostcall.js)
     // --stats / --trace: one relaxed load and a branch that is never taken when they are off.
     if (__builtin_expect(g_observe.load(std::memory_order_relaxed) != 0, 0)) return InvokeObserved<I...>(env, inst, ok, args);
+#endif
     if constexpr (std::is_void_v<R>) {
       if (ok) Fn(inst, std::get<I>(args)...);
       CheckPendingSignals(inst);
