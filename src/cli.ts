@@ -2,13 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TrapError, UsageError, WasmxError } from './errors';
-import { Preopen, callStart, createGuestProcess, instantiate } from './runner';
+import { Preopen, callStart, configureObservation, createGuestProcess, instantiate } from './runner';
 import { loadModule } from './loader';
 import { createImportedMemory, planLinking } from './linker';
 import { OffloadMode, native } from './native';
 import { createThreadPool, isThreaded, runThreadedProcess } from './threads';
 import { AdminAddress, attachAdmin, formatAddress, parseAdminAddress, startAdmin } from './admin';
 import { Server, ServerConfig, parseHostPort } from './serve';
+import type { GuestOptions } from './options';
 
 const HELP = `wasmx — run WASIX modules on Node.js, with the system calls in a C++ addon
 
@@ -37,6 +38,14 @@ Run options:
                           0.0.0.0 in a container); off by default. Under run, the guest then runs on a worker
                           thread (see docs/deploy.md)
   --                      end of options; everything after the module goes to the guest anyway
+
+Observing the guest (run and serve; README "--stats and --trace"):
+  --stats                 at exit (and on SIGUSR1, without exiting) print per import: calls, errors, total and
+                          mean time spent in the host, like strace -c
+  --stats-json FILE       also write that report as JSON to FILE (implies --stats)
+  --trace                 one line per import call on stderr: arguments, result (errno name), time in the host;
+                          WASMX_TRACE=name,name... traces only those imports (and turns tracing on by itself)
+  --trace-file FILE       trace lines go to FILE instead of stderr (implies --trace)
 
 Serve options (N instances of the module sharing the port, supervised; sockets allowed):
   --threads N             number of instances (default: the number of cores)
@@ -104,6 +113,7 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   let offload: OffloadMode | undefined;
   let offloadMaxBytes: number | undefined;
   let offloadThreads: number | undefined;
+  const observe: Pick<GuestOptions, 'stats' | 'statsJson' | 'trace' | 'traceFile'> = {};
   let i = 0;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -178,6 +188,21 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
         if (command !== 'serve') throw new UsageError(`--max-failures is a serve option (see wasmx --help)`);
         serveOpts.maxFailuresPerMinute = positiveInt(flag, arg());
         break;
+      // --stats / --trace (import_observer.h)
+      case '--stats':
+        observe.stats = true;
+        break;
+      case '--stats-json':
+        observe.stats = true;
+        observe.statsJson = arg();
+        break;
+      case '--trace':
+        observe.trace = true;
+        break;
+      case '--trace-file':
+        observe.trace = true;
+        observe.traceFile = arg();
+        break;
       default:
         throw new UsageError(`unknown option ${a} (see wasmx --help)`);
     }
@@ -188,7 +213,7 @@ export function parseRunArgs(argv: string[], command: 'run' | 'serve' = 'run'): 
   const offloadOpts = { ...(offload ? { offload } : {}), ...(offloadMaxBytes ? { offloadMaxBytes } : {}), ...(offloadThreads ? { offloadThreads } : {}) };
   // serve implies --net: a server's instances need sockets (README "Serve").
   if (command === 'serve') net = true;
-  const options: ServerConfig = { ...serveOpts, ...offloadOpts, dirs, env, net, strict, verbose, quiet, announceListen: !quiet, args: [module, ...guestArgs] };
+  const options: ServerConfig = { ...serveOpts, ...offloadOpts, ...observe, dirs, env, net, strict, verbose, quiet, announceListen: !quiet, args: [module, ...guestArgs] };
   return { module, guestArgs, options, ...(admin ? { admin } : {}) };
 }
 
@@ -204,6 +229,7 @@ function writeErr(line: string): void {
 async function runCommand(argv: string[]): Promise<number> {
   const cmd = parseRunArgs(argv);
   const loaded = await loadModule(cmd.module);
+  configureObservation(cmd.options);
   const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
   native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
@@ -252,6 +278,7 @@ export async function main(argv: string[]): Promise<void> {
         const cmd = parseRunArgs(rest, 'serve');
         const server = new Server(await loadModule(cmd.module), { ...cmd.options, handleSignals: true });
         if (cmd.admin) await attachAdmin(server, cmd.admin);
+        configureObservation(cmd.options);
         server.start();
         code = await server.done;
         native().exitHost(code); // workers may be blocked in guest syscalls: do not join them
@@ -277,6 +304,7 @@ export async function main(argv: string[]): Promise<void> {
   // _start returned (or the run failed): offloaded sends and closes still reach the kernel (bounded drain).
   try {
     native().prepareExit();
+    native().reportStatsAtExit(); // --stats
   } catch {
     // the addon may not load at all (that error was reported above)
   }

@@ -53,10 +53,39 @@ export interface AdminCounters {
 
 export type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
 
+/** One row of --stats: an import's calls, errors (result not SUCCESS) and time spent in the host. */
+export interface ImportStatsRow {
+  name: string;
+  calls: number;
+  errors: number;
+  totalNs: number;
+}
+
+export interface ObserverSpec {
+  stats?: boolean;
+  /** Also write the --stats report as JSON to this file. */
+  statsJson?: string;
+  trace?: boolean;
+  /** Trace only these imports (default: all). */
+  traceOnly?: string[];
+  /** Trace lines go to this file (default: stderr). */
+  traceFile?: string;
+}
+
 export interface NativeAddon {
   createProcess(spec: ProcessSpec): number;
   releaseProcess(id: number): void;
   importTable(): NativeImportDef[];
+  /** --stats / --trace for every guest of this host process (native/src/import_observer.h). */
+  configureObserver(spec: ObserverSpec): void;
+  /** The --stats counters so far, summed over all threads, most time first. */
+  importStats(): ImportStatsRow[];
+  /** The same as a strace -c style table. */
+  formatImportStats(): string;
+  /** Prints the --stats report to stderr (and the JSON file) once; used before process.exit. */
+  reportStatsAtExit(): void;
+  /** SIGUSR1 under --stats: prints the report now and returns true; false when stats are off. */
+  reportStatsNow(): boolean;
   /** Returns the import object bound to a new instance of process `processId`, and a function that binds the
    * instance's memory once it exists (an exported memory only exists after instantiation), and one that records the
    * instance's exports (signal delivery to the export named by callback_signal). `wasix`: the module imports

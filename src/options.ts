@@ -28,9 +28,17 @@ export interface GuestOptions {
   verbose?: boolean;
   /** No `wasmx: listening on ADDR` line on stderr. */
   quiet?: boolean;
+  /** Count and time every import call (README "--stats and --trace"); the table goes to stderr when the run ends.
+   * The counters are host-wide: they cover every guest this Node process runs. */
+  stats?: boolean;
+  /** Also write the stats report as JSON to this file. */
+  statsJson?: string;
+  /** One line per import call on stderr (or traceFile); WASMX_TRACE=name,name selects imports. */
+  trace?: boolean;
+  traceFile?: string;
 }
 
-export const GUEST_OPTION_KEYS = ['args', 'argv0', 'env', 'dirs', 'net', 'strict', 'offload', 'offloadMaxBytes', 'offloadThreads', 'verbose', 'quiet'] as const;
+export const GUEST_OPTION_KEYS = ['args', 'argv0', 'env', 'dirs', 'net', 'strict', 'offload', 'offloadMaxBytes', 'offloadThreads', 'verbose', 'quiet', 'stats', 'statsJson', 'trace', 'traceFile'] as const;
 
 /** Throws a UsageError for the first key of `opts` not in `known`, or when `opts` is not an object. */
 export function checkKeys(fn: string, opts: unknown, known: readonly string[]): void {
@@ -49,7 +57,7 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 
 /** The internal process options for `opts` (checked) and the module name used as argv[0]. */
 export function toProcessOptions(fn: string, opts: GuestOptions, moduleName: string): GuestProcessOptions {
-  const { args, argv0, env, dirs, net, strict, offload, offloadMaxBytes, offloadThreads, verbose, quiet } = opts;
+  const { args, argv0, env, dirs, net, strict, offload, offloadMaxBytes, offloadThreads, verbose, quiet, stats, statsJson, trace, traceFile } = opts;
   expect(fn, 'args', args === undefined || isStringArray(args), 'an array of strings');
   expect(fn, 'argv0', argv0 === undefined || typeof argv0 === 'string', 'a string');
   let envList: string[] = [];
@@ -68,9 +76,10 @@ export function toProcessOptions(fn: string, opts: GuestOptions, moduleName: str
     expect(fn, 'dirs', typeof dirs === 'object' && dirs !== null && Object.values(dirs).every((v) => typeof v === 'string'), 'an object { guestPath: hostPath }');
     preopens = Object.entries(dirs).map(([guest, host]) => ({ guest, host }));
   }
-  for (const [key, v] of Object.entries({ net, strict, verbose, quiet })) expect(fn, key, v === undefined || typeof v === 'boolean', 'a boolean');
+  for (const [key, v] of Object.entries({ net, strict, verbose, quiet, stats, trace })) expect(fn, key, v === undefined || typeof v === 'boolean', 'a boolean');
   expect(fn, 'offload', offload === undefined || ['off', 'threads', 'uring', 'auto'].includes(offload), "'off', 'threads', 'uring' or 'auto'");
   for (const [key, v] of Object.entries({ offloadMaxBytes, offloadThreads })) expect(fn, key, v === undefined || (Number.isInteger(v) && (v as number) >= 1), 'a positive integer');
+  for (const [key, v] of Object.entries({ statsJson, traceFile })) expect(fn, key, v === undefined || typeof v === 'string', 'a file name');
   return {
     args: [argv0 ?? moduleName, ...(args ?? [])],
     env: envList,
@@ -82,5 +91,9 @@ export function toProcessOptions(fn: string, opts: GuestOptions, moduleName: str
     ...(offloadThreads ? { offloadThreads } : {}),
     verbose: verbose ?? false,
     announceListen: !quiet,
+    ...(stats ? { stats } : {}),
+    ...(statsJson !== undefined ? { statsJson } : {}),
+    ...(trace ? { trace } : {}),
+    ...(traceFile !== undefined ? { traceFile } : {}),
   };
 }

@@ -16,7 +16,7 @@ import { createImportedMemory, planLinking } from './linker';
 import { LoadedModule, loadModule } from './loader';
 import { native } from './native';
 import { GUEST_OPTION_KEYS, GuestOptions, checkKeys, toProcessOptions } from './options';
-import { callStart, createGuestProcess, instantiate } from './runner';
+import { callStart, configureObservation, createGuestProcess, instantiate } from './runner';
 import { stopGuest } from './stop';
 import { ProcessOutcome, createThreadPool, isThreaded, runThreadedProcess } from './threads';
 
@@ -121,6 +121,7 @@ export function run(module: string | Uint8Array, options: RunOptions = {}): Gues
     let processId: number | undefined;
     try {
       loaded = await loadModule(module);
+      configureObservation(proc);
       if (signal?.aborted) return 128 + SIGTERM;
       const plan = planLinking(loaded.imports, proc);
       const threaded = isThreaded(loaded) && !!plan.memoryImport?.shared;
@@ -136,6 +137,7 @@ export function run(module: string | Uint8Array, options: RunOptions = {}): Gues
       closeGuestEnds(stdioPlan);
       // The guest's fds close here (a piped stdin/stdout/stderr then sees EOF), offloaded sends are drained first.
       if (processId !== undefined) native().releaseProcess(processId);
+      if (proc.stats) process.stderr.write(native().formatImportStats());
       if (processId === undefined) for (const s of stdioPlan.streams) s?.destroy();
       await Promise.all([drained(stdout), drained(stderr)]);
       stdin?.destroy();

@@ -2,7 +2,7 @@
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, importsWasix, linkImports, planLinking } from './linker';
 import { LoadedModule } from './loader';
-import { OffloadMode, native } from './native';
+import { ImportStatsRow, OffloadMode, native } from './native';
 import { asTrap } from './trap';
 
 /** The main thread's TID (guest threads get 2, 3, ...; ABI §7.4). */
@@ -40,6 +40,28 @@ export interface GuestProcessOptions extends LinkOptions {
   stdioFds?: [number, number, number];
   /** `wasmx: listening on ADDR` on stderr when the guest listens. */
   announceListen?: boolean;
+  /** Count and time every import call (README "--stats and --trace"); run() prints the table to stderr at the end.
+   * The counters are host-wide: they cover every guest this Node process runs. */
+  stats?: boolean;
+  /** Also write the stats report as JSON to this file. */
+  statsJson?: string;
+  /** One line per import call on stderr (or traceFile); WASMX_TRACE=name,name selects imports. */
+  trace?: boolean;
+  traceFile?: string;
+}
+
+/** Turns on --stats / --trace for this host process when `opts` asks for them (WASMX_TRACE=a,b traces only those
+ * imports, and turns tracing on by itself). */
+export function configureObservation(opts: Pick<GuestProcessOptions, 'stats' | 'statsJson' | 'trace' | 'traceFile'>): void {
+  const only = (process.env.WASMX_TRACE ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '1' && s !== 'all');
+  const trace = !!opts.trace || !!process.env.WASMX_TRACE;
+  const stats = !!opts.stats || opts.statsJson !== undefined;
+  if (!trace && !stats) return;
+  try {
+    native().configureObserver({ stats, trace, traceOnly: only, ...(opts.statsJson ? { statsJson: opts.statsJson } : {}), ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
+  } catch (e) {
+    throw new WasmxError((e as Error).message, 2);
+  }
 }
 
 /** A guest process in the addon, released when the run ends. */
@@ -111,4 +133,9 @@ export function callStart(instance: WebAssembly.Instance, file: string): number 
     if (trap) throw trap;
     throw e;
   }
+}
+
+/** The --stats counters so far (host-wide; see the stats option), most time first. */
+export function importStats(): ImportStatsRow[] {
+  return native().importStats();
 }

@@ -98,7 +98,8 @@ export class Server extends EventEmitter {
     ['SIGTERM', () => this.drain()],
     ['SIGHUP', () => this.signal(SIGHUP)],
     ['SIGQUIT', () => this.signal(SIGQUIT)],
-    ['SIGUSR1', () => this.signal(SIGUSR1)],
+    // --stats takes SIGUSR1 for its report (import_observer.h); without it the instances get the signal.
+    ['SIGUSR1', () => { if (!native().reportStatsNow()) this.signal(SIGUSR1); }],
     ['SIGUSR2', () => this.signal(SIGUSR2)],
   ];
   /** Called when an instance ends while the server is stopping. */

@@ -66,6 +66,7 @@ describe('pipes, event fds, dup, socket pairs', () => {
     ['dup_shares', 'dups share the open file: data, NONBLOCK and EOF after the last writer closes'],
     ['sockpair_stream', 'sock_pair STREAM: duplex; peer close reports IN | RDHUP | HUP'],
     ['sockpair_dgram', 'sock_pair DGRAM keeps message boundaries'],
+    ['sockpair_protos', 'sock_pair protocol: 0, TCP for STREAM and UDP for DGRAM (what wasix-libc passes) work; others PROTONOSUPPORT'],
     ['sockpair_many', '1200 socket-pair fds in one edge-triggered set, drained with libc-sized waits'],
   ];
   for (const [name, what] of cases) it(what, () => runCase('epoll_fdops', name));

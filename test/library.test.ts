@@ -235,7 +235,7 @@ describe('the public surface', () => {
     const dts = fs.readFileSync(path.join(ROOT, 'dist', 'index.d.ts'), 'utf8');
     const exported = [...dts.matchAll(/export (?:type )?\{([^}]+)\}/g)].flatMap((m) => m[1].split(',').map((x) => x.trim()));
     expect([...named].sort()).toEqual(exported.sort());
-    expect(Object.keys(wasmx).sort()).toEqual(['LinkError', 'LoadError', 'Server', 'TrapError', 'UsageError', 'WasmxError', 'loadModule', 'run', 'serve', 'watToWasm']);
+    expect(Object.keys(wasmx).sort()).toEqual(['LinkError', 'LoadError', 'Server', 'TrapError', 'UsageError', 'WasmxError', 'importStats', 'loadModule', 'run', 'serve', 'watToWasm']);
   });
 });
 

@@ -37,7 +37,7 @@ WASIX_IMPORT("fd_dup") wasix_errno_t wasix_fd_dup(wasix_fd_t fd, wasix_fd_t *new
 WASIX_IMPORT("fd_dup2")
 wasix_errno_t wasix_fd_dup2(wasix_fd_t fd, wasix_fd_t min_result_fd, wasix_bool_t cloexec, wasix_fd_t *newfd);
 
-/* socketpair(): af WASIX_AF_UNIX; socktype WASIX_SOCK_STREAM / _DGRAM / _SEQPACKET; proto 0. */
+/* socketpair(): af WASIX_AF_UNIX; socktype WASIX_SOCK_STREAM / _DGRAM / _SEQPACKET; proto 0 (or 6 = TCP for STREAM, 17 = UDP for DGRAM, as wasix-libc passes). */
 WASIX_IMPORT("sock_pair")
 wasix_errno_t wasix_sock_pair(uint8_t af, uint8_t socktype, uint16_t proto, wasix_fd_t *fd1, wasix_fd_t *fd2);
 

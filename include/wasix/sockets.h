@@ -141,6 +141,17 @@ wasix_errno_t wasix_sock_send(wasix_fd_t fd, const wasix_ciovec_t *iovs, uint32_
 WASIX_PREVIEW1("sock_shutdown")
 wasix_errno_t wasix_sock_shutdown(wasix_fd_t fd, uint8_t how);
 
+/* sendfile(): up to `count` bytes of file `in_fd` from `offset` to socket `out_fd`; *sent = bytes sent (§5.1). */
+WASIX_IMPORT("sock_send_file")
+wasix_errno_t wasix_sock_send_file(wasix_fd_t out_fd, wasix_fd_t in_fd, uint64_t offset, uint64_t count, uint64_t *sent);
+
+/* resolve(): addresses of `host` (a name, or a numeric IPv4/IPv6 address), at most `naddrs` entries of 18 bytes
+ * (tag 1 = IPv4 / 2 = IPv6 @0, address bytes @2, §6.2); *count = entries written. */
+typedef struct wasix_addr_ip { uint8_t tag; uint8_t pad; uint8_t bytes[16]; } wasix_addr_ip_t;
+WASIX_IMPORT("resolve")
+wasix_errno_t wasix_resolve(const char *host, uint32_t host_len, uint16_t port, wasix_addr_ip_t *addrs, uint32_t naddrs,
+                            uint32_t *count);
+
 #ifdef __cplusplus
 }
 #endif

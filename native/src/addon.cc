@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "guest_signals.h"
+#include "import_observer.h"
 #include "import_registry.h"
 #include "instance.h"
 #include "process.h"
@@ -55,6 +56,7 @@ void ExitThread(Instance& inst) {
 
 void ExitHost(int code) {
   ForEachProcess([](Process& p) { p.PrepareExit(); });
+  ReportStatsAtExit();  // --stats
   _exit(code);
 }
 

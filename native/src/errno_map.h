@@ -7,4 +7,6 @@ namespace wasmx {
 Errno WasiErrno(int host_errno);
 // Convenience: WasiErrno(errno) for the current thread's errno.
 Errno LastErrno();
+// The WASI name of an errno value ("SUCCESS", "AGAIN", ...; "?" past the table), for --trace.
+const char* ErrnoName(Errno e);
 }  // namespace wasmx

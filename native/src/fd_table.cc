@@ -1,8 +1,22 @@
 #include "fd_table.h"
 
+#include "wasi_serdes.h"
+
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace wasmx {
+
+void FdEntry::LearnType(const struct stat& st) {
+  if (!type_pending.load(std::memory_order_acquire)) return;
+  filetype.store(FiletypeFromMode(st.st_mode), std::memory_order_relaxed);
+  type_pending.store(false, std::memory_order_release);  // two threads may both learn it: the same value
+}
+
+void FdEntry::ResolveType() {
+  struct stat st;
+  if (fstat(host_fd, &st) == 0) LearnType(st);
+}
 
 FdEntry::~FdEntry() {
   if (close_host && host_fd >= 0 && !(offload_flags.load(std::memory_order_acquire) & offload_flag::kHostClosed))
@@ -10,18 +24,9 @@ FdEntry::~FdEntry() {
   if (aux_fd >= 0) ::close(aux_fd);
 }
 
-FdRef FdTable::Get(uint32_t fd) {
-  if (!shared_.load(std::memory_order_relaxed)) return FdRef::Borrow(fd < slots_.size() ? slots_[fd].get() : nullptr);
+FdRef FdTable::GetShared(uint32_t fd) {
   std::lock_guard<std::mutex> lock(mu_);
   return fd < slots_.size() ? FdRef(slots_[fd]) : FdRef();
-}
-
-Errno FdTable::Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
-  FdRef e = Get(fd);
-  if (!e) return err::BADF;
-  if ((e->rights_base & needed) != needed) return err::NOTCAPABLE;
-  *out = std::move(e);
-  return err::SUCCESS;
 }
 
 FdPtr FdTable::SetLocked(uint32_t fd, FdPtr e) {

@@ -14,6 +14,8 @@
 
 #include "wasi_types.h"
 
+struct stat;
+
 namespace wasmx {
 
 struct ReaddirState;  // fd_readdir's listing of a directory fd (syscalls/wasi/fd_readdir.cc)
@@ -53,8 +55,9 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   FdEntry& operator=(const FdEntry&) = delete;
 
   const int host_fd;
+  // kFile also for a directory that path_open opened without oflags DIRECTORY: ask IsDirectory(), not kind.
   const FdKind kind;
-  uint8_t filetype;                      // WASI filetype reported by fd_fdstat_get
+  std::atomic<uint8_t> filetype;         // WASI filetype reported by fd_fdstat_get: read it with Filetype()
   std::atomic<uint16_t> fdflags{0};      // guest-visible fdflags (APPEND, NONBLOCK, ...)
   uint64_t rights_base = rights::ALL;
   uint64_t rights_inheriting = rights::ALL;
@@ -100,6 +103,22 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
 
   bool nonblocking() const { return fdflags.load(std::memory_order_relaxed) & fdflags::NONBLOCK; }
 
+  // Files from path_open: their type is learnt when first needed, so that an open is one host call (native
+  // programs open then fstat; that fstat, fd_filestat_get, supplies the type for free through LearnType).
+  // type_pending entries have kind kFile and filetype UNKNOWN until then.
+  std::atomic<bool> type_pending{false};
+  uint8_t Filetype() {
+    if (type_pending.load(std::memory_order_acquire)) ResolveType();
+    return filetype.load(std::memory_order_relaxed);
+  }
+  bool IsDirectory() { return kind == FdKind::kDirectory || Filetype() == filetype::DIRECTORY; }
+  // Records the type from a stat of host_fd made for another reason (no-op when the type is known).
+  void LearnType(const struct stat& st);
+  // The position fd_tell last reported (-1 = none since the last sock_send_file). wasix-libc's sendfile() with a
+  // NULL offset passes fd_tell's answer: sock_send_file then advances the file position like Linux sendfile(2)
+  // does for a NULL offset, and leaves it alone for an explicit offset (see syscalls/wasix/sock_send_file.cc).
+  std::atomic<int64_t> told_position{-1};
+
   // How many guest fd numbers refer to this entry (fd_dup / fd_renumber share entries). Maintained by FdTable.
   uint32_t guest_refs = 0;
 
@@ -122,6 +141,7 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
   void RunGuestCloseHooks();
 
  private:
+  void ResolveType();  // one fstat of host_fd
   std::mutex listeners_mu_;
   bool guest_closed_ = false;  // guarded by listeners_mu_
   std::vector<std::weak_ptr<GuestCloseListener>> listeners_;
@@ -161,10 +181,20 @@ class FdTable {
  public:
   static constexpr uint32_t kMaxFds = 1u << 20;
 
-  // The entry at `fd`, or null when the fd is not open.
-  FdRef Get(uint32_t fd);
+  // The entry at `fd`, or null when the fd is not open. Inline: every fd syscall starts here, and while the
+  // process has one thread it is a bounds check and a load.
+  FdRef Get(uint32_t fd) {
+    if (!shared_.load(std::memory_order_relaxed)) return FdRef::Borrow(fd < slots_.size() ? slots_[fd].get() : nullptr);
+    return GetShared(fd);
+  }
   // Looks up `fd` and checks the rights `needed`: BADF when not open, NOTCAPABLE when a right is missing.
-  Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out);
+  Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
+    FdRef e = Get(fd);
+    if (!e) return err::BADF;
+    if ((e->rights_base & needed) != needed) return err::NOTCAPABLE;
+    *out = std::move(e);
+    return err::SUCCESS;
+  }
   // Installs `entry` at the lowest free number >= min_fd, with the fd's CLOEXEC flag `cloexec`. MFILE when full.
   Errno Insert(FdPtr entry, uint32_t min_fd, uint32_t* out_fd, bool cloexec = false);
   // fd_dup / F_DUPFD: `fd`'s entry also at the lowest free number >= min_fd, atomically with respect to closes
@@ -192,6 +222,7 @@ class FdTable {
   void MarkShared() { shared_.store(true); }
 
  private:
+  FdRef GetShared(uint32_t fd);  // several threads: under the lock, an owning reference
   // Stores `e` at `fd` (lock held), keeping guest_refs right; returns the displaced entry if its last ref went.
   FdPtr SetLocked(uint32_t fd, FdPtr e);
 

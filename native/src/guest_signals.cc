@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "import_observer.h"
 #include "instance.h"
 #include "wait.h"
 
@@ -230,6 +231,7 @@ void WatchHostSignals() {
     ssize_t n = ::read(g_self_pipe[0], buf, sizeof buf);
     if (n < 0 && errno != EINTR) return;
     uint32_t bits = g_host_pending.exchange(0);
+    if ((bits & Bit(sig::USR1)) && ReportStatsOnSignal()) bits &= ~Bit(sig::USR1);  // --stats takes SIGUSR1
     if (!bits) continue;
     std::vector<std::shared_ptr<Process>> targets;
     {

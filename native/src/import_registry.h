@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "guest_signals.h"
+#include "import_observer.h"
 #include "instance.h"
 
 namespace wasmx {
@@ -29,7 +30,9 @@ struct ImportDef {
 std::vector<ImportDef>& ImportRegistry();
 
 struct ImportRegistrar {
-  ImportRegistrar(unsigned modules, const char* name, std::string signature, napi_callback cb) {
+  // *id receives the import's index in the registry (its row in the --stats counters).
+  ImportRegistrar(unsigned modules, const char* name, std::string signature, napi_callback cb, uint32_t* id) {
+    *id = uint32_t(ImportRegistry().size());
     ImportRegistry().push_back({modules, name, std::move(signature), cb});
   }
 };
@@ -41,11 +44,13 @@ struct WasmArg;
 template <>
 struct WasmArg<uint32_t> {
   static constexpr char kCode = 'i';
+  static constexpr ArgKind kKind = ArgKind::kU32;
   static bool Get(napi_env env, napi_value v, uint32_t* out) { return napi_get_value_uint32(env, v, out) == napi_ok; }
 };
 template <>
 struct WasmArg<uint64_t> {
   static constexpr char kCode = 'I';
+  static constexpr ArgKind kKind = ArgKind::kU64;
   static bool Get(napi_env env, napi_value v, uint64_t* out) {
     bool lossless;
     return napi_get_value_bigint_uint64(env, v, out, &lossless) == napi_ok;
@@ -54,6 +59,7 @@ struct WasmArg<uint64_t> {
 template <>
 struct WasmArg<int64_t> {
   static constexpr char kCode = 'I';
+  static constexpr ArgKind kKind = ArgKind::kI64;
   static bool Get(napi_env env, napi_value v, int64_t* out) {
     bool lossless;
     return napi_get_value_bigint_int64(env, v, out, &lossless) == napi_ok;
@@ -65,7 +71,11 @@ struct WasmResult;
 template <>
 struct WasmResult<Errno> {
   static constexpr const char* kCode = "i";
+  static constexpr ResultKind kKind = ResultKind::kErrno;
   static napi_value Make(napi_env env, Errno r) {
+    // SUCCESS as undefined: wasm converts an i32 result with ToInt32, and ToInt32(undefined) is 0. Saves creating
+    // a handle on the common path (bench/hostcall.js).
+    if (r == err::SUCCESS) return nullptr;
     napi_value v;
     napi_create_uint32(env, r, &v);
     return v;
@@ -75,6 +85,7 @@ struct WasmResult<Errno> {
 template <>
 struct WasmResult<int32_t> {  // wasi.thread-spawn: a tid or a negative errno, not an errno
   static constexpr const char* kCode = "i";
+  static constexpr ResultKind kKind = ResultKind::kInt32;
   static napi_value Make(napi_env env, int32_t r) {
     napi_value v;
     napi_create_int32(env, r, &v);
@@ -89,6 +100,7 @@ struct Trampoline;
 template <typename R, typename... A, R (*Fn)(Instance&, A...)>
 struct Trampoline<R(Instance&, A...), Fn> {
   static constexpr size_t N = sizeof...(A);
+  static inline uint32_t id = 0;  // set at registration (ImportRegistrar)
 
   static std::string Signature() {
     std::string s{WasmArg<A>::kCode...};
@@ -108,6 +120,10 @@ struct Trampoline<R(Instance&, A...), Fn> {
   static napi_value Invoke(napi_env env, Instance& inst, napi_value* argv, size_t argc, std::index_sequence<I...>) {
     std::tuple<A...> args{};
     bool ok = argc >= N && (WasmArg<A>::Get(env, argv[I], &std::get<I>(args)) && ...);
+#ifndef WASMX_NO_OBSERVER  // (defined only to measure what the hook costs: bench/hostcall.js)
+    // --stats / --trace: one relaxed load and a branch that is never taken when they are off.
+    if (__builtin_expect(g_observe.load(std::memory_order_relaxed) != 0, 0)) return InvokeObserved<I...>(env, inst, ok, args);
+#endif
     if constexpr (std::is_void_v<R>) {
       if (ok) Fn(inst, std::get<I>(args)...);
       CheckPendingSignals(inst);
@@ -116,6 +132,26 @@ struct Trampoline<R(Instance&, A...), Fn> {
       if (!ok) return WasmResult<R>::Make(env, WasmResult<R>::kBadArgs);
       R r = Fn(inst, std::get<I>(args)...);
       CheckPendingSignals(inst);  // host signals reach the guest as its syscall returns (ABI §7.6)
+      return WasmResult<R>::Make(env, r);
+    }
+  }
+
+  // The same call, counted and/or traced (import_observer.h). Out of the hot path: never inlined into Invoke.
+  template <size_t... I>
+  __attribute__((noinline)) static napi_value InvokeObserved(napi_env env, Instance& inst, bool ok, std::tuple<A...>& args) {
+    uint64_t raw[N > 0 ? N : 1] = {uint64_t(std::get<I>(args))...};
+    static constexpr ArgKind kinds[N > 0 ? N : 1] = {WasmArg<A>::kKind...};
+    if constexpr (std::is_void_v<R>) {
+      // proc_exit / thread_exit / proc_exec do not return: record the call before it.
+      ObserveCall(id, inst, raw, kinds, N, ResultKind::kNone, 0, 0);
+      if (ok) Fn(inst, std::get<I>(args)...);
+      CheckPendingSignals(inst);
+      return nullptr;
+    } else {
+      uint64_t t0 = ObserveNowNs();
+      R r = ok ? Fn(inst, std::get<I>(args)...) : WasmResult<R>::kBadArgs;
+      ObserveCall(id, inst, raw, kinds, N, WasmResult<R>::kKind, int64_t(r), ObserveNowNs() - t0);
+      CheckPendingSignals(inst);
       return WasmResult<R>::Make(env, r);
     }
   }
@@ -130,7 +166,7 @@ struct Trampoline<R(Instance&, A...), Fn> {
 #define WASMX_IMPORT_AS(mask, name, fn)                                                              \
   static ::wasmx::ImportRegistrar WASMX_CONCAT(wasmx_import_, __COUNTER__)(                          \
       mask, name, ::wasmx::detail::Trampoline<decltype(fn), fn>::Signature(),                        \
-      &::wasmx::detail::Trampoline<decltype(fn), fn>::Call)
+      &::wasmx::detail::Trampoline<decltype(fn), fn>::Call, &::wasmx::detail::Trampoline<decltype(fn), fn>::id)
 
 // A preview1 function: registered under wasi_snapshot_preview1 and wasix_32v1 (ABI §2.3).
 #define WASMX_WASI(fn) WASMX_IMPORT_AS(::wasmx::kBoth, #fn, fn)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "guest_signals.h"
+#include "import_observer.h"
 #include "import_registry.h"
 #include "instance.h"
 #include "offload/offload.h"
@@ -125,6 +126,59 @@ Napi::Value ReleaseProcessJs(const Napi::CallbackInfo& info) {
 Napi::Value PrepareExitJs(const Napi::CallbackInfo& info) {
   ForEachProcess([](Process& p) { p.PrepareExit(); });
   return info.Env().Undefined();
+}
+
+// configureObserver({ stats, statsJson, trace, traceOnly: [names], traceFile }): --stats / --trace
+// (import_observer.h). Host-wide: it covers every guest of this host process.
+Napi::Value ConfigureObserverJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return Fail(env, "configureObserver: options required");
+  Napi::Object opts = info[0].As<Napi::Object>();
+  ObserverConfig cfg;
+  bool ok = true;
+  cfg.stats = Flag(opts, "stats");
+  cfg.trace = Flag(opts, "trace");
+  cfg.trace_only = StringList(opts, "traceOnly", &ok);
+  Napi::Value json = opts.Get("statsJson"), file = opts.Get("traceFile");
+  if (!ok || !(json.IsUndefined() || json.IsString()) || !(file.IsUndefined() || file.IsString()))
+    return Fail(env, "configureObserver: traceOnly must be a string array, statsJson and traceFile strings");
+  if (json.IsString()) cfg.stats_json = json.As<Napi::String>().Utf8Value();
+  if (file.IsString()) cfg.trace_file = file.As<Napi::String>().Utf8Value();
+  std::string error = ConfigureObserver(cfg);
+  if (!error.empty()) return Fail(env, error);
+  return env.Undefined();
+}
+
+// importStats() -> [{ name, calls, errors, totalNs }] summed over every thread, most time first.
+Napi::Value ImportStatsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto rows = CollectImportStats();
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (uint32_t i = 0; i < rows.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", rows[i].name);
+    o.Set("calls", double(rows[i].calls));
+    o.Set("errors", double(rows[i].errors));
+    o.Set("totalNs", double(rows[i].ns));
+    out.Set(i, o);
+  }
+  return out;
+}
+
+// formatImportStats() -> the strace -c style table of importStats().
+Napi::Value FormatImportStatsJs(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), FormatStatsTable(CollectImportStats()));
+}
+
+// reportStatsAtExit(): prints the --stats report (once) before the host ends through process.exit.
+Napi::Value ReportStatsAtExitJs(const Napi::CallbackInfo& info) {
+  ReportStatsAtExit();
+  return info.Env().Undefined();
+}
+
+// reportStatsNow() -> whether --stats is on (then the report was printed): serve's SIGUSR1 handler.
+Napi::Value ReportStatsNowJs(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ReportStatsOnSignal());
 }
 
 // importTable() -> [{ module, name, signature }]
@@ -284,6 +338,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseProcess", Napi::Function::New(env, ReleaseProcessJs, "releaseProcess"));
   exports.Set("prepareExit", Napi::Function::New(env, PrepareExitJs, "prepareExit"));
   exports.Set("importTable", Napi::Function::New(env, ImportTableJs, "importTable"));
+  exports.Set("configureObserver", Napi::Function::New(env, ConfigureObserverJs, "configureObserver"));
+  exports.Set("importStats", Napi::Function::New(env, ImportStatsJs, "importStats"));
+  exports.Set("formatImportStats", Napi::Function::New(env, FormatImportStatsJs, "formatImportStats"));
+  exports.Set("reportStatsNow", Napi::Function::New(env, ReportStatsNowJs, "reportStatsNow"));
+  exports.Set("reportStatsAtExit", Napi::Function::New(env, ReportStatsAtExitJs, "reportStatsAtExit"));
   exports.Set("createInstance", Napi::Function::New(env, CreateInstanceJs, "createInstance"));
   exports.Set("setThreadSpawner", Napi::Function::New(env, SetThreadSpawnerJs, "setThreadSpawner"));
   exports.Set("threadExited", Napi::Function::New(env, ThreadExitedJs, "threadExited"));

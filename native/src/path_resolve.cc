@@ -197,7 +197,7 @@ bool UsingOpenat2() {
 
 Errno LookupDirFd(FdTable& fds, uint32_t fd, uint64_t needed, FdRef* out) {
   if (Errno r = fds.Lookup(fd, needed, out)) return r;
-  if ((*out)->kind != FdKind::kDirectory) return err::NOTDIR;
+  if (!(*out)->IsDirectory()) return err::NOTDIR;
   return err::SUCCESS;
 }
 
@@ -272,6 +272,24 @@ Errno ResolveParent(int root, const std::string& guest_path, unsigned flags, Res
     out->trailing_slash = trailing;
     return err::SUCCESS;
   }
+}
+
+Errno StatBeneath(int root, const std::string& path, bool follow, struct stat* st) {
+#ifdef __linux__
+  // A trailing '/' keeps the careful path (ResolveParent documents why a kernel walk is not trusted with it).
+  if (UsingOpenat2() && !path.empty() && path[0] != '/' && path.back() != '/') {
+    int fd = Openat2(root, path.c_str(), O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
+    if (fd < 0) return errno == EXDEV ? err::NOTCAPABLE : LastErrno();
+    int r = fstat(fd, st);  // O_PATH|O_NOFOLLOW on a symlink opens the link itself: this is lstat then
+    Errno e = r == 0 ? err::SUCCESS : LastErrno();
+    close(fd);
+    return e;
+  }
+#endif
+  ResolvedPath rp;
+  if (Errno r = ResolveParent(root, path, follow ? kResolveFollow : kResolveNoFollow, &rp)) return r;
+  if (fstatat(rp.dir.get(), rp.name.c_str(), st, AT_SYMLINK_NOFOLLOW) != 0) return LastErrno();
+  return err::SUCCESS;
 }
 
 bool ResolvedPath::Exists() const {

@@ -97,6 +97,11 @@ enum ResolveFlags : unsigned {
 // *_NOFOLLOW call then treats as the link itself).
 Errno ResolveParent(int root, const std::string& path, unsigned flags, ResolvedPath* out);
 
+// stat(2) of `path` beneath `root` (following a final symlink when `follow`), for path_filestat_get. With openat2:
+// one openat2(O_PATH) + fstat + close, and no readlinkat (the kernel follows and confines the symlinks); otherwise,
+// or for a path ending in '/', ResolveParent + fstatat.
+Errno StatBeneath(int root, const std::string& path, bool follow, struct stat* st);
+
 // Host timespecs for futimens/utimensat from WASI (atim, mtim, fst_flags). INVAL for contradictory or unknown flags.
 Errno TimesFromFstflags(uint64_t atim, uint64_t mtim, uint32_t fst_flags, struct timespec out[2]);
 

@@ -35,16 +35,6 @@ Errno ReadGuestString(GuestMemory& mem, uint32_t ptr, uint32_t len, std::string_
   return err::SUCCESS;
 }
 
-Errno WriteFdstat(GuestMemory& mem, uint32_t ptr, uint8_t filetype, uint16_t flags, uint64_t rights_base,
-                  uint64_t rights_inheriting) {
-  uint8_t b[24] = {0};
-  b[0] = filetype;
-  std::memcpy(b + 2, &flags, 2);
-  std::memcpy(b + 8, &rights_base, 8);
-  std::memcpy(b + 16, &rights_inheriting, 8);
-  return mem.Write(ptr, b, sizeof b) ? err::SUCCESS : err::FAULT;
-}
-
 uint8_t FiletypeFromMode(mode_t mode) {
   if (S_ISREG(mode)) return filetype::REGULAR_FILE;
   if (S_ISDIR(mode)) return filetype::DIRECTORY;

@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "guest_memory.h"
@@ -40,9 +41,19 @@ class IoVecs {
 // A (ptr, len) guest string viewed in place. FAULT when out of range.
 Errno ReadGuestString(GuestMemory& mem, uint32_t ptr, uint32_t len, std::string_view* out);
 
-// fdstat (24 bytes).
-Errno WriteFdstat(GuestMemory& mem, uint32_t ptr, uint8_t filetype, uint16_t flags, uint64_t rights_base,
-                  uint64_t rights_inheriting);
+// fdstat (24 bytes). Inline: libc calls fd_fdstat_get for every open and isatty; it is a bounds check and
+// four stores into guest memory.
+inline Errno WriteFdstat(GuestMemory& mem, uint32_t ptr, uint8_t filetype, uint16_t flags, uint64_t rights_base,
+                         uint64_t rights_inheriting) {
+  if (!mem.InBounds(ptr, 24)) return err::FAULT;
+  uint8_t* p = mem.At(ptr);
+  std::memset(p, 0, 8);
+  p[0] = filetype;
+  std::memcpy(p + 2, &flags, 2);
+  std::memcpy(p + 8, &rights_base, 8);
+  std::memcpy(p + 16, &rights_inheriting, 8);
+  return err::SUCCESS;
+}
 // filestat (64 bytes) from a host stat.
 Errno WriteFilestat(GuestMemory& mem, uint32_t ptr, const struct stat& st);
 uint8_t FiletypeFromMode(mode_t mode);

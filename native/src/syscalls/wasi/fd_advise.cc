@@ -20,7 +20,7 @@ static Errno fd_advise(Instance& inst, uint32_t fd, uint64_t offset, uint64_t le
     case 5: adv = POSIX_FADV_NOREUSE; break;
     default: return err::INVAL;
   }
-  if (e->kind == FdKind::kDirectory) return err::BADF;
+  if (e->IsDirectory()) return err::BADF;
   int r = posix_fadvise(e->host_fd, off_t(offset), off_t(len), adv);  // returns the error, not -1/errno
   return r == 0 ? err::SUCCESS : WasiErrno(r);
 #else

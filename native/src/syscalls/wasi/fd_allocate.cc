@@ -11,7 +11,7 @@ static Errno fd_allocate(Instance& inst, uint32_t fd, uint64_t offset, uint64_t 
   FdRef e;
   if (Errno r = inst.fds().Lookup(fd, rights::FD_ALLOCATE, &e)) return r;
   if (offset > uint64_t(INT64_MAX) || len > uint64_t(INT64_MAX) - offset) return err::INVAL;
-  if (e->kind == FdKind::kDirectory) return err::BADF;
+  if (e->IsDirectory()) return err::BADF;
 #ifdef __linux__
   int r = posix_fallocate(e->host_fd, off_t(offset), off_t(len));  // returns the error, not -1/errno
   return r == 0 ? err::SUCCESS : WasiErrno(r);

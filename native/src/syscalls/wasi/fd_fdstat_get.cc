@@ -4,7 +4,7 @@ namespace wasmx {
 static Errno fd_fdstat_get(Instance& inst, uint32_t fd, uint32_t stat_p) {
   FdRef e;
   if (Errno r = inst.fds().Lookup(fd, 0, &e)) return r;
-  return WriteFdstat(inst.mem, stat_p, e->filetype, e->fdflags.load(), e->rights_base, e->rights_inheriting);
+  return WriteFdstat(inst.mem, stat_p, e->Filetype(), e->fdflags.load(), e->rights_base, e->rights_inheriting);
 }
 WASMX_WASI(fd_fdstat_get);
 }  // namespace wasmx

@@ -9,7 +9,7 @@ static Errno fd_pwrite(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t io
                        uint32_t nwritten_p) {
   FdRef e;
   if (Errno r = inst.fds().Lookup(fd, rights::FD_WRITE | rights::FD_SEEK, &e)) return r;
-  if (e->kind == FdKind::kDirectory) return err::ISDIR;
+  if (e->kind == FdKind::kDirectory) return err::ISDIR;  // a lazily typed directory: the kernel says EISDIR
   if (offset > uint64_t(INT64_MAX)) return err::INVAL;
   IoVecs iov;
   if (Errno r = iov.Read(inst.mem, iovs_p, iovs_len)) return r;

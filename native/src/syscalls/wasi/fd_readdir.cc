@@ -73,7 +73,7 @@ static Errno fd_readdir(Instance& inst, uint32_t fd, uint32_t buf_p, uint32_t bu
   // The file type first: a file has no FD_READDIR (rights per type), and NOTDIR is what libc expects for it.
   e = inst.fds().Get(fd);
   if (!e) return err::BADF;
-  if (e->kind != FdKind::kDirectory) return err::NOTDIR;
+  if (!e->IsDirectory()) return err::NOTDIR;
   if (!(e->rights_base & rights::FD_READDIR)) return err::NOTCAPABLE;
   if (!inst.mem.InBounds(buf_p, buf_len) || !inst.mem.InBounds(bufused_p, 4)) return err::FAULT;
 

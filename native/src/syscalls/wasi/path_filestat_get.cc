@@ -12,11 +12,8 @@ static Errno path_filestat_get(Instance& inst, uint32_t fd, uint32_t flags, uint
   std::string path;
   if (Errno r = ReadGuestPath(inst.mem, path_p, path_len, &path)) return r;
   if (!inst.mem.InBounds(filestat_p, 64)) return err::FAULT;
-  ResolvedPath rp;
-  unsigned how = (flags & lookupflags::SYMLINK_FOLLOW) ? kResolveFollow : kResolveNoFollow;
-  if (Errno r = ResolveParent(dir->host_fd, path, how, &rp)) return r;
   struct stat st;
-  if (fstatat(rp.dir.get(), rp.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return LastErrno();
+  if (Errno r = StatBeneath(dir->host_fd, path, flags & lookupflags::SYMLINK_FOLLOW, &st)) return r;
   return WriteFilestat(inst.mem, filestat_p, st);
 }
 WASMX_WASI(path_filestat_get);

@@ -7,8 +7,10 @@
 namespace wasmx {
 // sock_pair(af, socktype, proto, fd1_p, fd2_p): socketpair() — a connected pair of host AF_UNIX sockets, so
 // fd_read/fd_write, sock_recv/sock_send, shutdown and epoll all behave as on the host. Only AF_UNIX (the one
-// family socketpair supports; INET → NOTSUP like Linux's EOPNOTSUPP) and STREAM / DGRAM / SEQPACKET; proto must
-// be 0. Purely local IPC, so it is allowed without --net.
+// family socketpair supports; INET → NOTSUP like Linux's EOPNOTSUPP) and STREAM / DGRAM / SEQPACKET. proto is 0
+// or the one protocol of the type: wasix-libc's socketpair() turns protocol 0 into IPPROTO_TCP for STREAM and
+// IPPROTO_UDP for DGRAM before calling us, so those two mean "the default" here (Linux itself would refuse them
+// for AF_UNIX); anything else is PROTONOSUPPORT. Purely local IPC, so it is allowed without --net.
 static Errno sock_pair(Instance& inst, uint32_t af_, uint32_t socktype_, uint32_t proto_, uint32_t fd1_p,
                        uint32_t fd2_p) {
   const uint8_t family = af_ & 0xff, type = socktype_ & 0xff;
@@ -17,13 +19,14 @@ static Errno sock_pair(Instance& inst, uint32_t af_, uint32_t socktype_, uint32_
   if (family != af::UNIX) return err::AFNOSUPPORT;
   int host_type;
   uint8_t ft;
+  uint16_t default_proto = 0;  // what libc substitutes for protocol 0 (sock_proto TCP = 6, UDP = 17)
   switch (type) {
-    case socktype::STREAM: host_type = SOCK_STREAM, ft = filetype::SOCKET_STREAM; break;
-    case socktype::DGRAM: host_type = SOCK_DGRAM, ft = filetype::SOCKET_DGRAM; break;
+    case socktype::STREAM: host_type = SOCK_STREAM, ft = filetype::SOCKET_STREAM, default_proto = 6; break;
+    case socktype::DGRAM: host_type = SOCK_DGRAM, ft = filetype::SOCKET_DGRAM, default_proto = 17; break;
     case socktype::SEQPACKET: host_type = SOCK_SEQPACKET, ft = 9 /* SOCKET_SEQPACKET (wasix) */; break;
     default: return err::INVAL;
   }
-  if (proto != 0) return err::PROTONOSUPPORT;
+  if (proto != 0 && proto != default_proto) return err::PROTONOSUPPORT;
   if (!inst.mem.InBounds(fd1_p, 4) || !inst.mem.InBounds(fd2_p, 4)) return err::FAULT;
   int sv[2];
 #ifdef SOCK_CLOEXEC
