@@ -14,7 +14,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const CC = process.env.CC || 'cc';
+// $CC may carry a launcher ("ccache gcc"): split it into the program and its leading arguments.
+const CC = (process.env.CC || 'cc').trim().split(/\s+/);
 
 const filesIn = (dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(dir, e.name));
 
@@ -32,7 +33,7 @@ function buildKeepalive() {
   const native = path.join(root, 'bench', 'native', 'build', 'keepalive-server');
   if (stale(native, own)) {
     fs.mkdirSync(path.dirname(native), { recursive: true });
-    execFileSync(CC, ['-O2', '-Wall', '-o', native, src], { stdio: 'inherit' });
+    execFileSync(CC[0], [...CC.slice(1), '-O2', '-Wall', '-o', native, src], { stdio: 'inherit' });
   }
 
   const fixture = path.join(root, 'test', 'fixtures', 'c', 'keepalive_server.c');
