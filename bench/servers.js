@@ -69,6 +69,18 @@ function keepalive(ctx) {
   return ctx.binaries.keepalive;
 }
 
+/** The nginx-pattern fixture built both ways, and its document root (an 896-byte index.html, nginx's size). */
+function nginxPattern(ctx) {
+  if (!ctx.binaries.nginxPattern) {
+    const b = require('../scripts/build-native-examples.js').buildNginxPattern();
+    const docroot = path.join(BUILD, 'ngx-www');
+    fs.mkdirSync(docroot, { recursive: true });
+    fs.writeFileSync(path.join(docroot, 'index.html'), `${'x'.repeat(896 - 15)}<!-- nginx -->\n`);
+    ctx.binaries.nginxPattern = { ...b, docroot };
+  }
+  return ctx.binaries.nginxPattern;
+}
+
 const HELLO_WAT = path.join(ROOT, 'examples', 'hello-server.wat');
 const HELLO_C = path.join(__dirname, 'native', 'hello_server.c');
 
@@ -151,6 +163,30 @@ const servers = [
     default: false,
     prepare: (ctx) => keepalive(ctx),
     start: (port, ctx) => ({ command: keepalive(ctx).native, args: [String(port)] }),
+  },
+  // nginx's calls in nginx's order (test/fixtures/c/nginx_pattern.c): EPOLLET connections, a level-triggered
+  // listener, open + fstat + read + writev per request, keep-alive. A stand-in for nginx that is in the repo.
+  {
+    name: 'ngx-pattern-wasmx',
+    kind: 'wasmx',
+    description: 'test/fixtures/c/nginx_pattern.c (nginx-like: epoll ET, a file per request, writev) under `wasmx run --net --dir`',
+    default: false,
+    compareTo: 'ngx-pattern-native',
+    gated: true,
+    prepare(ctx) {
+      requireWasmxBuilt();
+      nginxPattern(ctx);
+    },
+    start: (port, ctx) => ({ command: process.execPath,
+      args: [ctx.cli ?? CLI, 'run', '--net', '--dir', `${nginxPattern(ctx).docroot}::/www`, nginxPattern(ctx).wasm, String(port), '/www'] }),
+  },
+  {
+    name: 'ngx-pattern-native',
+    kind: 'native',
+    description: 'test/fixtures/c/nginx_pattern.c built natively with the system cc',
+    default: false,
+    prepare: (ctx) => nginxPattern(ctx),
+    start: (port, ctx) => ({ command: nginxPattern(ctx).native, args: [String(port), nginxPattern(ctx).docroot] }),
   },
   {
     name: 'ka-node-http',
