@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench -- [options]     (or: node bench/run.js [opt
                          ({port} is replaced; $PORT is set too); repeatable. E.g.
                            --server nginx-native='/opt/nginx/sbin/nginx -p /tmp/ng -g "daemon off;" -c ng-{port}.conf'
       --compare NEW=OLD  show NEW's req/s as a ratio to OLD's (any two server names; repeatable)
-      --path P           URL path to request (default /; a built-in server may set its own)
+      --path P           URL path to request (default /); --path NAME=P for one server (repeatable)
       --min-ratio R      fail when a gated server's req/s < R x its baseline's (default 0.85)
       --max-cpu-ratio R  also fail when a gated server's CPU time per response > R x its baseline's (default: off;
                          steadier than req/s when wrk or other processes, not the server, limit the rate)
@@ -62,7 +62,7 @@ function parseArgs(argv) {
   const o = {
     duration: 10, connections: 50, threads: 1, warmup: 2, rounds: 3, only: null, minRatio: 0.85, maxCpuRatio: null,
     json: false, save: true, list: false, userServers: [], compare: [], path: '/', against: null, baseline: null,
-    tolerance: 0.05, out: RESULTS,
+    tolerance: 0.05, out: RESULTS, paths: [],
   };
   const num = (flag, v, { int = false, min = 0 } = {}) => {
     const n = Number(v);
@@ -103,9 +103,12 @@ function parseArgs(argv) {
       }
       case '--compare': o.compare.push(pair(a, val())); break;
       case '--path': {
-        const v = val();
-        if (!v || !v.startsWith('/')) throw new UsageError('--path needs a URL path starting with /');
-        o.path = v;
+        const v = val() ?? '';
+        const i = v.indexOf('=');
+        const p = i > 0 && !v.slice(0, i).includes('/') ? v.slice(i + 1) : v;
+        if (!p.startsWith('/')) throw new UsageError('--path needs a URL path starting with / (or NAME=/path)');
+        if (p === v) o.path = v;
+        else o.paths.push([v.slice(0, i), p]);
         break;
       }
       case '--against': o.against = val(); if (!o.against) throw new UsageError('--against needs a git ref'); break;
@@ -141,6 +144,11 @@ function selectServers(opts) {
   for (const u of opts.userServers) {
     if (all.some((s) => s.name === u.name)) throw new UsageError(`--server ${u.name}: that name is taken (see --list)`);
     all.push(userServer(u));
+  }
+  for (const [n, p] of opts.paths) {
+    const i = all.findIndex((s) => s.name === n);
+    if (i < 0) throw new UsageError(`--path: unknown server ${n}`);
+    all[i] = { ...all[i], path: p };
   }
   for (const [n, base] of opts.compare) {
     for (const x of [n, base]) if (!all.some((s) => s.name === x)) throw new UsageError(`--compare: unknown server ${x}`);
