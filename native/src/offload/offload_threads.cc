@@ -609,6 +609,7 @@ class Pool final : public Offload {
     govern_total_ = total;
   }
   bool governed() const { return governed_; }
+  bool inline_now() const { return inline_.load(std::memory_order_relaxed); }
   // Pool thread 0's periodic work: the governor and the stats file.
   bool ticks() const { return governed_ || stats_; }
   void Tick() {
@@ -920,11 +921,14 @@ void Worker::Loop() {
       }
       continue;
     }
-    if (++idle < pool_->spin_) {
+    // While the governor keeps ops inline nothing is coming: no spinning or napping (each nap is a wake-up that
+    // costs the guest and its clients CPU), straight to sleep.
+    const bool inline_now = pool_->inline_now();
+    if (++idle < pool_->spin_ && !inline_now) {
       CpuRelax();
       continue;
     }
-    if (naps < pool_->naps_) {
+    if (naps < pool_->naps_ && !inline_now) {
       naps++;
       naps_taken_.store(naps_taken_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       if (polled_ > 0) {
@@ -944,16 +948,22 @@ void Worker::Loop() {
     bool pending = false;
     for (Producer* p : prods)
       if (!p->fwd[index_].Empty()) pending = true;
+    bool woke = pending;
     if (!pending && !pool_->stopping()) {
       sleeps_.store(sleeps_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       // Thread 0 of a governed pool wakes now and then to look at the CPUs again (inline ops never wake it).
       int n = poller_->Wait(evs, 64, governor ? Pool::kGovernWindowNs : UINT64_MAX);
-      if (n > 0) handle(n);
+      if (n > 0) {
+        handle(n);
+        woke = true;
+      }
       if (governor) pool_->Tick();
     }
     sleeping_.store(false, std::memory_order_relaxed);
-    idle = 0;
-    naps = 0;
+    if (woke) {  // work or a wake-up: spin and nap again before the next sleep; a timeout goes back to sleep
+      idle = 0;
+      naps = 0;
+    }
   }
   // Stopped: drop what is left (closing the host fds).
   PullRings();
