@@ -6,7 +6,9 @@
 //   compareTo    the server whose req/s is this one's baseline (the table's ratio column)
 //   gated        the run fails when ratio < --min-ratio (only meaningful with compareTo)
 //   prepare(ctx) builds what start needs (called once, before any measurement); throws with a reason if it can't
-//   start(port, ctx) -> { command, args, env? }: how to run it listening on 127.0.0.1:port
+//   start(port, ctx) -> { command, args, env? } (or { shell }): how to run it listening on 127.0.0.1:port; ctx.cli
+//                is the wasmx CLI to use (bench/run.js --against points it at another build)
+//   path         the URL path wrk and the readiness probe request (default /)
 //
 // Adding a server = adding an entry. The helpers below build C sources natively (system cc) or for WASIX (the
 // fixture toolchain, scripts/build-fixtures.js) into bench/native/build/, only when the source is newer.
@@ -30,8 +32,8 @@ function buildNativeC(source, name = path.basename(source, '.c')) {
   const out = path.join(BUILD, name);
   if (stale(out, [source])) {
     fs.mkdirSync(BUILD, { recursive: true });
-    const cc = process.env.CC || 'cc';
-    execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', out, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const cc = (process.env.CC || 'cc').trim().split(/\s+/); // may carry a launcher: "ccache gcc"
+    execFileSync(cc[0], [...cc.slice(1), '-O2', '-Wall', '-Wextra', '-o', out, source], { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return out;
 }
@@ -53,18 +55,30 @@ function requireWasmxBuilt() {
 
 /** `wasmx run --net --env PORT=port [flags] module`: a guest server that reads its port from $PORT. */
 function wasmxServer(modulePath, flags = []) {
-  return (port) => ({ command: process.execPath, args: [CLI, 'run', '--net', ...flags, '--env', `PORT=${port}`, modulePath] });
+  return (port, ctx) => ({ command: process.execPath, args: [ctx?.cli ?? CLI, 'run', '--net', ...flags, '--env', `PORT=${port}`, modulePath] });
 }
 
 /** `wasmx serve --threads n --net --env PORT=port module`: n instances sharing the port (SO_REUSEPORT). */
 function wasmxServe(modulePath, n) {
-  return (port) => ({ command: process.execPath, args: [CLI, 'serve', '--threads', String(n), '--net', '--env', `PORT=${port}`, modulePath] });
+  return (port, ctx) => ({ command: process.execPath, args: [ctx?.cli ?? CLI, 'serve', '--threads', String(n), '--net', '--env', `PORT=${port}`, modulePath] });
 }
 
 /** The keep-alive epoll server, one source built both ways (scripts/build-native-examples.js). */
 function keepalive(ctx) {
   if (!ctx.binaries.keepalive) ctx.binaries.keepalive = require('../scripts/build-native-examples.js').buildKeepalive();
   return ctx.binaries.keepalive;
+}
+
+/** The nginx-pattern fixture built both ways, and its document root (an 896-byte index.html, nginx's size). */
+function nginxPattern(ctx) {
+  if (!ctx.binaries.nginxPattern) {
+    const b = require('../scripts/build-native-examples.js').buildNginxPattern();
+    const docroot = path.join(BUILD, 'ngx-www');
+    fs.mkdirSync(docroot, { recursive: true });
+    fs.writeFileSync(path.join(docroot, 'index.html'), `${'x'.repeat(896 - 15)}<!-- nginx -->\n`);
+    ctx.binaries.nginxPattern = { ...b, docroot };
+  }
+  return ctx.binaries.nginxPattern;
 }
 
 const HELLO_WAT = path.join(ROOT, 'examples', 'hello-server.wat');
@@ -126,7 +140,7 @@ const servers = [
       requireWasmxBuilt();
       keepalive(ctx);
     },
-    start: (port, ctx) => wasmxServer(keepalive(ctx).wasm)(port),
+    start: (port, ctx) => wasmxServer(keepalive(ctx).wasm)(port, ctx),
   },
   // The keep-alive server in each offload mode (one descriptor per mode, generated).
   ...['off', 'threads', 'uring'].map((mode) => ({
@@ -140,7 +154,7 @@ const servers = [
       requireWasmxBuilt();
       keepalive(ctx);
     },
-    start: (port, ctx) => wasmxServer(keepalive(ctx).wasm, ['--offload', mode])(port),
+    start: (port, ctx) => wasmxServer(keepalive(ctx).wasm, ['--offload', mode])(port, ctx),
   })),
   {
     name: 'ka-native',
@@ -149,6 +163,30 @@ const servers = [
     default: false,
     prepare: (ctx) => keepalive(ctx),
     start: (port, ctx) => ({ command: keepalive(ctx).native, args: [String(port)] }),
+  },
+  // nginx's calls in nginx's order (test/fixtures/c/nginx_pattern.c): EPOLLET connections, a level-triggered
+  // listener, open + fstat + read + writev per request, keep-alive. A stand-in for nginx that is in the repo.
+  {
+    name: 'ngx-pattern-wasmx',
+    kind: 'wasmx',
+    description: 'test/fixtures/c/nginx_pattern.c (nginx-like: epoll ET, a file per request, writev) under `wasmx run --net --dir`',
+    default: false,
+    compareTo: 'ngx-pattern-native',
+    gated: true,
+    prepare(ctx) {
+      requireWasmxBuilt();
+      nginxPattern(ctx);
+    },
+    start: (port, ctx) => ({ command: process.execPath,
+      args: [ctx.cli ?? CLI, 'run', '--net', '--dir', `${nginxPattern(ctx).docroot}::/www`, nginxPattern(ctx).wasm, String(port), '/www'] }),
+  },
+  {
+    name: 'ngx-pattern-native',
+    kind: 'native',
+    description: 'test/fixtures/c/nginx_pattern.c built natively with the system cc',
+    default: false,
+    prepare: (ctx) => nginxPattern(ctx),
+    start: (port, ctx) => ({ command: nginxPattern(ctx).native, args: [String(port), nginxPattern(ctx).docroot] }),
   },
   {
     name: 'ka-node-http',
@@ -179,8 +217,12 @@ const servers = [
       requireWasmxBuilt();
       keepalive(ctx);
     },
-    start: (port, ctx) => wasmxServe(keepalive(ctx).wasm, n)(port),
+    start: (port, ctx) => wasmxServe(keepalive(ctx).wasm, n)(port, ctx),
   })),
 ];
 
 module.exports = { servers, buildNativeC, buildWasixC, wasmxServer, wasmxServe, requireWasmxBuilt };
+
+if (require.main === module) {
+  process.stdout.write('bench/servers.js is the list of servers bench/run.js measures: `node bench/run.js --list` shows them.\n');
+}

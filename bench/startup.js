@@ -3,6 +3,22 @@
 // module, median of N runs each, alternating. Target (issue 4): wasmx <= 1.3x node:wasi.
 // Usage: node bench/startup.js [runs]
 'use strict';
+const USAGE = `usage: node bench/startup.js [RUNS]      (npm run bench:startup -- [RUNS])
+
+Wall time of \`wasmx run\` for a C hello world (bench/fixtures/hello.c) against Node's node:wasi running the same
+module: the median of RUNS runs each (default 20), alternating. Prints a table and one JSON line.
+`;
+{
+  const a = process.argv[2];
+  if (a === '-h' || a === '--help') {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (a !== undefined && !(Number.isInteger(Number(a)) && Number(a) > 0)) {
+    process.stderr.write(`bench/startup: RUNS must be a positive integer, not ${JSON.stringify(a)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

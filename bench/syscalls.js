@@ -19,6 +19,20 @@ const os = require('node:os');
 const path = require('node:path');
 const { servers } = require('./servers');
 
+const USAGE = `usage: node bench/syscalls.js [options]
+
+Syscalls per request on the guest's thread and on the server's other threads, counted under strace -f -ff.
+  --requests N      requests to make (default 2000)
+  --concurrency C   requests in flight (default 8)
+  --only A,B        servers from bench/servers.js (default native,wasmx-offload-off,wasmx-offload-threads,wasmx-offload-uring)
+  --keepalive       C keep-alive connections, each making its share of the requests (for keep-alive servers)
+  --json            print the results as JSON
+  -h, --help
+Needs strace and npm run build.
+`;
+
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const o = { requests: 2000, concurrency: 8, only: ['native', 'wasmx-offload-off', 'wasmx-offload-threads', 'wasmx-offload-uring'] };
   for (let i = 0; i < argv.length; i++) {
@@ -28,7 +42,10 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = argv[++i].split(',');
     else if (a === '--json') o.json = true;
     else if (a === '--keepalive') o.keepalive = true;
-    else throw new Error(`unknown option ${a}`);
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else throw new UsageError(`unknown option ${a}`);
   }
   return o;
 }
@@ -168,11 +185,19 @@ async function measure(server, opts) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+    if (!(opts.requests > 0) || !(opts.concurrency > 0)) throw new UsageError('--requests and --concurrency need positive numbers');
+    for (const name of opts.only) if (!servers.some((x) => x.name === name)) throw new UsageError(`unknown server ${name} (see node bench/run.js --list)`);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`bench/syscalls: ${e.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   const results = [];
   for (const name of opts.only) {
     const s = servers.find((x) => x.name === name);
-    if (!s) throw new Error(`unknown server ${name}`);
     results.push(await measure(s, opts));
   }
   if (opts.json) return process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -2,6 +2,22 @@
 // Guest thread start latency (thread-spawn call -> wasi_thread_start running), p50 and p99, with a warm worker
 // pool (workers started and idle) and cold (a fresh worker per thread). Usage: node bench/threadstart.js [count]
 'use strict';
+const USAGE = `usage: node bench/threadstart.js [COUNT]      (npm run bench:threads -- [COUNT])
+
+Guest thread start latency (thread-spawn -> wasi_thread_start running), p50/p99/max in us, for COUNT threads
+(default 200) on a warm worker pool and min(COUNT, 50) cold (a fresh worker per thread). Needs npm run build.
+`;
+{
+  const a = process.argv[2];
+  if (a === '-h' || a === '--help') {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (a !== undefined && !(Number.isInteger(Number(a)) && Number(a) > 0)) {
+    process.stderr.write(`bench/threadstart: COUNT must be a positive integer, not ${JSON.stringify(a)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const path = require('node:path');
 const { loadModule } = require('../dist/loader');
 const { createGuestProcess } = require('../dist/runner');

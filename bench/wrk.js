@@ -122,3 +122,7 @@ function run(url, { threads = 1, connections = 50, durationS = 10, timeoutS = 5,
 }
 
 module.exports = { parse, run, killAll, available, unexpectedErrors, timeMs, metric, bytes };
+
+if (require.main === module) {
+  process.stdout.write('bench/wrk.js is a module (runs wrk, parses its report) used by bench/run.js; see `node bench/run.js --help`.\n');
+}

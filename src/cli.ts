@@ -29,8 +29,9 @@ Run options:
   --strict                refuse to start when the module imports functions wasmx does not provide
   --quiet                 no "wasmx: listening on ADDR" line when the guest listens
   --offload MODE          send/shutdown/close of accepted TCP sockets on background threads: off, threads,
-                          uring (io_uring; falls back to threads) or auto (default: threads from 4 cores, else
-                          off; WASMX_OFFLOAD=MODE changes the default; see README "Offload")
+                          uring (io_uring; falls back to threads) or auto (default: threads on Linux, handing
+                          off only while a core is idle; elsewhere threads from 4 cores, else off;
+                          WASMX_OFFLOAD=MODE changes the default; see README "Offload")
   --offload-max-bytes N   bytes in flight per process in the offload pool (default 8388608)
   --offload-threads N     offload pool threads (default: 1 per 4 cores, 1..4)
   --verbose               diagnostics on stderr (the offload backend chosen, fallbacks)

@@ -30,6 +30,7 @@ struct Node {
   bool done = false;     // io_uring: a completion was reaped for the current submission
   bool host_close = false;  // io_uring: this close op closes the host fd itself
   int32_t res = 0;       // io_uring: its result
+  uint64_t t_enq = 0;    // WASMX_OFFLOAD_STATS: when the guest queued it (CLOCK_MONOTONIC ns)
   uint32_t cap = 0, len = 0, off = 0;
   char* buf() { return reinterpret_cast<char*>(this + 1); }
 };
@@ -92,6 +93,8 @@ class Worker {
   FdEntry* active_ = nullptr;  // entries with queued nodes (FdEntry::offload_q.next)
   FdEntry* active_tail_ = nullptr;
   uint32_t polled_ = 0;        // entries waiting in poller_
+  // WASMX_OFFLOAD_STATS counters (this thread's idle policy; written by this thread only).
+  std::atomic<uint64_t> naps_taken_{0}, sleeps_{0};
 
  private:
   bool PullRings();

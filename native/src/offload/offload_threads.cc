@@ -2,6 +2,10 @@
 // each entry's FIFO with non-blocking syscalls (the "threads" backend). See offload.h.
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -48,12 +53,23 @@ const char* OffloadModeName(OffloadMode m) {
   }
 }
 
-// The rule measured in bench/ (README "Offload"): the pool only pays off when its thread has a core that neither
-// the guest's thread nor the rest of the machine needs. On 2 cores (guest + load generator) threads measured
-// 0.8-1.0x of off in req/s (0.84x for the keep-alive server) at 1.2-1.5x the CPU per response, so auto stays off
-// there; from 4 cores it takes the threads backend (io_uring never measured better than threads, so auto never
-// picks it).
+namespace offload {
+static bool UsableCpuTimes(uint64_t* idle, uint64_t* total);
+}
+
+// The pool only pays off when its thread has a core that neither the guest's thread nor the rest of the machine
+// needs (README "Offload", bench/offload-latency.js). Where the governor can see the CPUs (Linux /proc/stat) it
+// hands off only while a core is idle and runs the ops inline otherwise, so auto takes the threads backend on any
+// machine; elsewhere it keeps the measured rule: off below 4 cores (on 2 cores an ungoverned pool cost 1.2-2x the
+// CPU per response). io_uring never measured better than threads, so auto never picks it.
 OffloadMode AutoOffloadMode() {
+#ifdef __linux__
+  static const bool can_govern = [] {
+    uint64_t idle, total;
+    return offload::UsableCpuTimes(&idle, &total);
+  }();
+  if (can_govern) return OffloadMode::kThreads;
+#endif
   unsigned n = std::thread::hardware_concurrency();
   return n >= 4 ? OffloadMode::kThreads : OffloadMode::kOff;
 }
@@ -78,6 +94,101 @@ static void CpuRelax() {
   asm volatile("yield");
 #endif
 }
+
+static uint64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+}
+
+// Idle CPU time (jiffies) and all CPU time, summed over the CPUs this process may run on (/proc/stat's cpuN lines;
+// Linux only). False where unknown: the governor then never switches to inline.
+static bool UsableCpuTimes(uint64_t* idle, uint64_t* total) {
+#ifdef __linux__
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  bool have_set = sched_getaffinity(0, sizeof set, &set) == 0;
+  FILE* f = std::fopen("/proc/stat", "re");
+  if (!f) return false;
+  char line[512];
+  *idle = *total = 0;
+  bool any = false;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "cpu", 3) != 0) break;  // the cpu lines come first
+    if (line[3] < '0' || line[3] > '9') continue;  // the "cpu " total line
+    int cpu = std::atoi(line + 3);
+    if (have_set && (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) continue;
+    unsigned long long v[10] = {};
+    const char* p = std::strchr(line, ' ');
+    int n = p ? std::sscanf(p, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                            &v[5], &v[6], &v[7], &v[8], &v[9])
+              : 0;
+    if (n < 4) continue;
+    for (int i = 0; i < n && i < 8; i++) *total += v[i];  // guest/guest_nice (8, 9) are already in user/nice
+    *idle += v[3] + (n > 4 ? v[4] : 0);                  // idle + iowait
+    any = true;
+  }
+  std::fclose(f);
+  return any;
+#else
+  (void)idle;
+  (void)total;
+  return false;
+#endif
+}
+
+// A CPU quota (cgroup v2 cpu.max, as containers set it): the cores it allows, and the directory whose cpu.stat
+// counts this group's usage. 0 when there is none (or on cgroup v1 / other systems: not looked at).
+static double CgroupQuotaCores(std::string* dir) {
+#ifdef __linux__
+  FILE* f = std::fopen("/proc/self/cgroup", "re");
+  if (!f) return 0;
+  char line[4096];
+  std::string rel;
+  while (std::fgets(line, sizeof line, f))
+    if (std::strncmp(line, "0::", 3) == 0) {
+      rel = line + 3;
+      while (!rel.empty() && (rel.back() == '\n' || rel.back() == '/')) rel.pop_back();
+    }
+  std::fclose(f);
+  *dir = "/sys/fs/cgroup" + rel;
+  f = std::fopen((*dir + "/cpu.max").c_str(), "re");
+  if (!f) return 0;
+  char quota[32] = {};
+  unsigned long long period = 0;
+  int n = std::fscanf(f, "%31s %llu", quota, &period);
+  std::fclose(f);
+  if (n != 2 || std::strcmp(quota, "max") == 0 || period == 0) return 0;
+  return double(std::strtoull(quota, nullptr, 10)) / double(period);
+#else
+  (void)dir;
+  return 0;
+#endif
+}
+
+// The group's CPU use so far (us, cpu.stat usage_usec); false when unreadable.
+static bool CgroupUsageUs(const std::string& dir, uint64_t* us) {
+  FILE* f = std::fopen((dir + "/cpu.stat").c_str(), "re");
+  if (!f) return false;
+  unsigned long long v = 0;
+  bool ok = std::fscanf(f, "usage_usec %llu", &v) == 1;
+  std::fclose(f);
+  *us = v;
+  return ok;
+}
+
+// WASMX_OFFLOAD_STATS=FILE (or "-" for stderr): the pool's figures since it started, as one JSON line, rewritten
+// about every second by pool thread 0 and at a drained exit (a host signal may end the process without one:
+// bench/offload-latency.js waits for a rewrite after its load). Off: one predictable branch per op.
+struct PoolStats {
+  static constexpr uint32_t kBuckets = 20001;  // 1 us buckets for hand-off latency up to 20 ms, then overflow
+  std::string file;
+  std::atomic<uint64_t> ops{0}, sends{0}, inline_ops{0}, wakes{0}, inline_switches{0};
+  std::atomic<uint64_t> lat_max_ns{0}, lat_sum_ns{0};
+  std::unique_ptr<std::atomic<uint32_t>[]> lat_us;
+  std::mutex write_mu;
+  std::atomic<uint64_t> written_at{0};
+};
 
 static int ClassFor(uint32_t n) {
   for (int c = 1; c < kClasses; c++)
@@ -148,9 +259,24 @@ class Pool final : public Offload {
       n = std::max(1u, std::min(4u, cores / 4));
     }
     nworkers_ = n;
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    usable_cores_ = sched_getaffinity(0, sizeof set, &set) == 0 ? uint32_t(CPU_COUNT(&set)) : 1;
+#endif
+    quota_cores_ = CgroupQuotaCores(&cgroup_dir_);
     per_fd_limit_ = std::max<uint64_t>(4096, std::min<uint64_t>(cfg.max_bytes, 1u << 20));
     if (const char* v = getenv("WASMX_OFFLOAD_SPIN")) spin_ = uint32_t(strtoul(v, nullptr, 10));
     if (const char* v = getenv("WASMX_OFFLOAD_NAPS")) naps_ = uint32_t(strtoul(v, nullptr, 10));
+    if (const char* v = getenv("WASMX_OFFLOAD_GOVERN")) governed_ = std::strcmp(v, "0") != 0;
+    uint64_t idle0, total0;
+    if (!UsableCpuTimes(&idle0, &total0)) governed_ = false;  // nothing to govern with (not Linux)
+    inline_.store(governed_, std::memory_order_relaxed);     // inline until a window shows a core to spare
+    if (const char* v = getenv("WASMX_OFFLOAD_STATS"); v && *v) {
+      stats_ = std::make_unique<PoolStats>();
+      stats_->file = v;
+      stats_->lat_us.reset(new std::atomic<uint32_t>[PoolStats::kBuckets]());
+    }
     int p[2];
     if (::pipe(p) == 0) {
       notify_rd_ = p[0];
@@ -250,7 +376,10 @@ class Pool final : public Offload {
 
   void Wake(Worker& w) {
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (w.sleeping_.load(std::memory_order_relaxed) && w.sleeping_.exchange(false)) w.wake_.Signal();
+    if (w.sleeping_.load(std::memory_order_relaxed) && w.sleeping_.exchange(false)) {
+      w.wake_.Signal();
+      if (stats_) stats_->wakes.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   // This guest thread takes over `e`'s queue: ops another guest thread queued must finish first (order per fd).
@@ -267,6 +396,10 @@ class Pool final : public Offload {
     ops_.fetch_add(count, std::memory_order_relaxed);
     bytes_.fetch_add(bytes, std::memory_order_relaxed);
     uint32_t w = Shard(e);
+    if (stats_) {
+      uint64_t now = NowNs();
+      for (uint32_t i = 0; i < count; i++) nodes[i]->t_enq = now;
+    }
     for (uint32_t i = 0; i < count; i++) {
       while (!p->fwd[w].Push(nodes[i])) {  // cannot happen (node budget == ring size); be safe anyway
         Wake(*workers_[w]);
@@ -290,6 +423,7 @@ class Pool final : public Offload {
     }
     if (total == 0) return false;
     if (!Start(nullptr)) return false;
+    if (RunInline(e)) return false;
     const bool nonblock = dont_wait || e.nonblocking();
     Producer* p = GetProducer();
     Own(e, p);
@@ -377,6 +511,7 @@ class Pool final : public Offload {
   bool ShutdownWrite(const FdRef& ref) override {
     FdEntry& e = *ref;
     if (!Start(nullptr)) return false;
+    if (RunInline(e)) return false;
     Producer* p = GetProducer();
     Own(e, p);
     Node* nd = p->Get(0);
@@ -395,6 +530,7 @@ class Pool final : public Offload {
 
   void Close(FdPtr e) override {
     if (!Start(nullptr)) return;  // e drops here: closes inline
+    if (RunInline(*e)) return;
     Producer* p = GetProducer();
     Own(*e, p);
     Node* nd = p->Get(0);
@@ -429,15 +565,125 @@ class Pool final : public Offload {
       idle_cv_.wait_for(lock, std::chrono::milliseconds(10));
     }
     idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
+    WriteStats();  // Drain runs on every exit path (Process::PrepareExit)
     return ok;
   }
 
   void Stop() override {
     if (!running_.exchange(false)) return;
+    WriteStats();
     stop_.store(true, std::memory_order_seq_cst);
     for (auto& w : workers_) w->wake_.Signal();
     for (auto& t : threads_) t.join();
     threads_.clear();
+  }
+
+  // The governor: the pool only pays when its threads get CPU that neither the guest nor its clients need (bench/
+  // offload-latency.js: on a saturated 2-core machine the hand-off added 40-80 % CPU per request). While no usable
+  // core is idle, ops run inline on the guest's thread, as with --offload off; an entry with ops still queued keeps
+  // queuing until they are done, so the order per fd holds across the switch.
+  bool RunInline(FdEntry& e) {
+    if (!inline_.load(std::memory_order_relaxed)) return false;
+    if (e.offload_ops.load(std::memory_order_acquire) != 0) return false;
+    if (stats_) stats_->inline_ops.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  static constexpr uint64_t kGovernWindowNs = 200 * 1000000ull;
+  // Called by pool thread 0 now and then: over each window, idle CPU of the usable cores decides. Handing off
+  // stops below a quarter of a core idle (the pool's own use counts as busy), and resumes at a whole core.
+  void Govern() {
+    if (!governed_) return;
+    uint64_t now = NowNs();
+    if (now - govern_at_ < kGovernWindowNs) return;
+    uint64_t idle, total, cg_us = 0;
+    if (!UsableCpuTimes(&idle, &total)) return;
+    const bool cg = quota_cores_ > 0 && CgroupUsageUs(cgroup_dir_, &cg_us);
+    if (govern_at_ != 0 && total > govern_total_) {
+      double cores = double(usable_cores_);
+      double idle_cores = cores * double(idle - govern_idle_) / double(total - govern_total_);
+      // Under a CPU quota, what the group may still use counts too (the host's idle cores may be others').
+      if (cg && govern_cg_us_ != 0 && cg_us >= govern_cg_us_)
+        idle_cores = std::min(idle_cores, quota_cores_ - double(cg_us - govern_cg_us_) * 1000.0 / double(now - govern_at_));
+      bool was = inline_.load(std::memory_order_relaxed);
+      bool now_inline = was ? idle_cores < 1.0 : idle_cores < 0.25;
+      if (now_inline != was) {
+        inline_.store(now_inline, std::memory_order_relaxed);
+        if (stats_) stats_->inline_switches.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    govern_at_ = now;
+    govern_cg_us_ = cg ? cg_us : 0;
+    govern_idle_ = idle;
+    govern_total_ = total;
+  }
+  bool governed() const { return governed_; }
+  bool inline_now() const { return inline_.load(std::memory_order_relaxed); }
+  // Pool thread 0's periodic work: the governor and the stats file.
+  bool ticks() const { return governed_ || stats_; }
+  void Tick() {
+    Govern();
+    if (stats_ && NowNs() - stats_->written_at >= 1000000000ull) WriteStats();
+  }
+
+  void RecordDone(const Node& n) {
+    if (!stats_) return;
+    stats_->ops.fetch_add(1, std::memory_order_relaxed);
+    if (n.type != kSend || n.t_enq == 0) return;
+    uint64_t d = NowNs() - n.t_enq;
+    stats_->sends.fetch_add(1, std::memory_order_relaxed);
+    stats_->lat_sum_ns.fetch_add(d, std::memory_order_relaxed);
+    uint64_t m = stats_->lat_max_ns.load(std::memory_order_relaxed);
+    while (d > m && !stats_->lat_max_ns.compare_exchange_weak(m, d, std::memory_order_relaxed)) {
+    }
+    stats_->lat_us[std::min<uint64_t>(d / 1000, PoolStats::kBuckets - 1)].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // (Re)writes the WASMX_OFFLOAD_STATS line (while the pool threads still exist).
+  void WriteStats() {
+    if (!stats_) return;
+    PoolStats& st = *stats_;
+    std::lock_guard<std::mutex> lock(st.write_mu);
+    st.written_at = NowNs();
+    uint64_t sends = st.sends.load(), ops = st.ops.load();
+    auto pct = [&](double q) -> double {
+      if (sends == 0) return 0;
+      uint64_t want = uint64_t(q * double(sends - 1)) + 1, seen = 0;
+      for (uint32_t b = 0; b < PoolStats::kBuckets; b++)
+        if ((seen += st.lat_us[b].load(std::memory_order_relaxed)) >= want) return b + 0.5;
+      return PoolStats::kBuckets;
+    };
+    double cpu_us = 0;
+    uint64_t naps = 0, sleeps = 0;
+    for (size_t i = 0; i < threads_.size(); i++) {
+      clockid_t cid;
+      struct timespec ts;
+      if (pthread_getcpuclockid(threads_[i].native_handle(), &cid) == 0 && clock_gettime(cid, &ts) == 0)
+        cpu_us += double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) / 1e3;
+      naps += workers_[i]->naps_taken_.load();
+      sleeps += workers_[i]->sleeps_.load();
+    }
+    char buf[1024];
+    int len = std::snprintf(buf, sizeof buf,
+                            "{\"mode\":\"%s\",\"threads\":%u,\"governed\":%s,\"ops\":%llu,\"sends\":%llu,"
+                            "\"inline_ops\":%llu,\"inline_switches\":%llu,\"inline_at_exit\":%s,"
+                            "\"handoff_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"mean\":%.1f},"
+                            "\"pool_cpu_us\":%.0f,\"pool_cpu_us_per_op\":%.2f,\"wakes\":%llu,\"naps\":%llu,"
+                            "\"sleeps\":%llu}\n",
+                            OffloadModeName(mode_), nworkers_, governed_ ? "true" : "false", (unsigned long long)ops,
+                            (unsigned long long)sends, (unsigned long long)st.inline_ops.load(),
+                            (unsigned long long)st.inline_switches.load(), inline_.load() ? "true" : "false",
+                            pct(0.5), pct(0.9), pct(0.99), double(st.lat_max_ns.load()) / 1e3,
+                            sends ? double(st.lat_sum_ns.load()) / 1e3 / double(sends) : 0.0, cpu_us,
+                            ops ? cpu_us / double(ops) : 0.0, (unsigned long long)st.wakes.load(),
+                            (unsigned long long)naps, (unsigned long long)sleeps);
+    if (len <= 0) return;
+    if (st.file == "-") {
+      ssize_t r = ::write(2, buf, size_t(len));
+      (void)r;
+    } else if (FILE* f = std::fopen(st.file.c_str(), "we")) {
+      std::fwrite(buf, 1, size_t(len), f);
+      std::fclose(f);
+    }
   }
 
   // Called by the workers.
@@ -474,6 +720,14 @@ class Pool final : public Offload {
   uint64_t per_fd_limit_ = 1u << 20;
   uint32_t spin_ = 200;   // idle passes a pool thread spins before napping (WASMX_OFFLOAD_SPIN overrides)
   uint32_t naps_ = 200;   // 50 us naps before it sleeps until woken (WASMX_OFFLOAD_NAPS overrides)
+  bool governed_ = true;  // WASMX_OFFLOAD_GOVERN=0: always hand off, whatever the CPUs do (the offload tests)
+  std::atomic<bool> inline_{false};
+  uint64_t govern_at_ = 0, govern_idle_ = 0, govern_total_ = 0;  // pool thread 0 only
+  uint32_t usable_cores_ = 1;
+  double quota_cores_ = 0;  // cgroup v2 cpu.max, 0 = none
+  std::string cgroup_dir_;
+  uint64_t govern_cg_us_ = 0;
+  std::unique_ptr<PoolStats> stats_;
   std::once_flag started_;
   std::string start_error_;
   std::atomic<bool> running_{false};
@@ -499,6 +753,8 @@ void Worker::FinishNode(Node* n) {
   n->done = false;
   n->host_close = false;
   Producer* owner = n->owner;
+  pool_->RecordDone(*n);
+  n->t_enq = 0;
   if (n->type == kShutdown) {
     keep->offload_flags.fetch_and(~offload_flag::kShutQueued, std::memory_order_seq_cst);
     pool_->shutdowns_.fetch_sub(1, std::memory_order_seq_cst);
@@ -657,8 +913,10 @@ void Worker::Loop() {
   // Idle policy: spin a little (a busy guest hands off again within microseconds), then nap in short sleeps for a
   // while (the guest never has to wake a napping thread: no syscall on its side), then sleep until woken (the guest
   // writes the wake fd, once, only in that state). Blocked fds and io_uring completions are watched by the poller.
-  uint32_t naps = 0, busy = 0;
+  uint32_t naps = 0, busy = 0, tick = 0;
+  const bool governor = index_ == 0 && pool_->ticks();
   while (!pool_->stopping()) {
+    if (governor && (++tick & 63) == 0) pool_->Tick();
     bool work = PullRings();
     bool progress = uring_ ? UringRun(uring_, *this) : RunThreads();
     if (work || progress) {
@@ -671,12 +929,16 @@ void Worker::Loop() {
       }
       continue;
     }
-    if (++idle < pool_->spin_) {
+    // While the governor keeps ops inline nothing is coming: no spinning or napping (each nap is a wake-up that
+    // costs the guest and its clients CPU), straight to sleep.
+    const bool inline_now = pool_->inline_now();
+    if (++idle < pool_->spin_ && !inline_now) {
       CpuRelax();
       continue;
     }
-    if (naps < pool_->naps_) {
+    if (naps < pool_->naps_ && !inline_now) {
       naps++;
+      naps_taken_.store(naps_taken_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       if (polled_ > 0) {
         int n = poller_->Wait(evs, 64, 1000000);  // blocked fds: wait for them, and look at the rings every ms
         if (n > 0) handle(n);
@@ -694,13 +956,22 @@ void Worker::Loop() {
     bool pending = false;
     for (Producer* p : prods)
       if (!p->fwd[index_].Empty()) pending = true;
+    bool woke = pending;
     if (!pending && !pool_->stopping()) {
-      int n = poller_->Wait(evs, 64, UINT64_MAX);
-      if (n > 0) handle(n);
+      sleeps_.store(sleeps_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      // Thread 0 of a governed pool wakes now and then to look at the CPUs again (inline ops never wake it).
+      int n = poller_->Wait(evs, 64, governor ? Pool::kGovernWindowNs : UINT64_MAX);
+      if (n > 0) {
+        handle(n);
+        woke = true;
+      }
+      if (governor) pool_->Tick();
     }
     sleeping_.store(false, std::memory_order_relaxed);
-    idle = 0;
-    naps = 0;
+    if (woke) {  // work or a wake-up: spin and nap again before the next sleep; a timeout goes back to sleep
+      idle = 0;
+      naps = 0;
+    }
   }
   // Stopped: drop what is left (closing the host fds).
   PullRings();
@@ -758,11 +1029,13 @@ std::unique_ptr<Offload> Offload::Create(const OffloadConfig& cfg) {
     if (!said.exchange(true)) Say(cfg, cfg.mode == OffloadMode::kAuto ? "off (auto: fewer than 4 cores)" : "off");
     return nullptr;
   }
+  auto pool = std::make_unique<offload::Pool>(cfg, m);
   static std::atomic<bool> said{false};
   if (!said.exchange(true))
     Say(cfg, std::string(OffloadModeName(m)) + (cfg.mode == OffloadMode::kAuto ? " (auto)" : "") +
-                 ", up to " + std::to_string(cfg.max_bytes) + " bytes in flight per process");
-  return std::unique_ptr<Offload>(new offload::Pool(cfg, m));
+                 ", up to " + std::to_string(cfg.max_bytes) + " bytes in flight per process" +
+                 (pool->governed() ? "; inline while no usable core is idle" : ""));
+  return pool;
 }
 
 }  // namespace wasmx
