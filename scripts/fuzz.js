@@ -38,7 +38,7 @@ const CANARY = [4096, 8192]; // no argument generator points here (bar a random 
 const GUARD = 16;
 const SECRET = 'TOPSECRET-fuzz-outside';
 // Calls that end the guest, block without a bound we control, spawn threads or change the host terminal.
-const EXCLUDED = new Set(['proc_exit', 'proc_exit2', 'thread_exit', 'proc_raise', 'thread_signal', 'proc_exec', 'proc_exec2',
+const EXCLUDED = new Set(['proc_exit', 'proc_exit2', 'thread_exit', 'proc_raise', 'proc_raise_interval', 'thread_signal', 'proc_exec', 'proc_exec2',
   'thread-spawn', 'thread_spawn', 'thread_spawn_v2', 'thread_join', 'tty_set']);
 // Out-buffer sizes by (name, argument index); a function of the arguments for variable ones.
 const OUT_SIZES = {

@@ -23,7 +23,7 @@ describe('sock_send_file', () => {
   it('an explicit offset reads there and keeps the file position; the fd_tell position advances by what was sent', () => ok('sendfile_offsets'));
   it('short counts at the end of the file; 0 bytes at or past it; the whole file in one blocking call', () => ok('sendfile_short'));
   it('non-blocking: what fits now, then AGAIN with nothing sent, then room again after the peer reads', () => ok('sendfile_nonblock'));
-  it('NOTSOCK to a pipe or a file, ISDIR from a directory, BADF, FAULT, INVAL', () => ok('sendfile_errors'));
+  it('NOTSOCK to a pipe or a file, NOTCAPABLE from a directory, BADF, FAULT, INVAL', () => ok('sendfile_errors'));
 
   for (const mode of ['off', 'threads']) {
     it(`keeps the order after sends queued on the socket (--offload ${mode}): all of the header, then the body`, async () => {

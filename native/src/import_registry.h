@@ -73,9 +73,6 @@ struct WasmResult<Errno> {
   static constexpr const char* kCode = "i";
   static constexpr ResultKind kKind = ResultKind::kErrno;
   static napi_value Make(napi_env env, Errno r) {
-    // SUCCESS as undefined: wasm converts an i32 result with ToInt32, and ToInt32(undefined) is 0. Saves creating
-    // a handle on the common path (bench/hostcall.js).
-    if (r == err::SUCCESS) return nullptr;
     napi_value v;
     napi_create_uint32(env, r, &v);
     return v;
