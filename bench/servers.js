@@ -164,12 +164,12 @@ const servers = [
     prepare: (ctx) => keepalive(ctx),
     start: (port, ctx) => ({ command: keepalive(ctx).native, args: [String(port)] }),
   },
-  // nginx's calls in nginx's order (test/fixtures/c/nginx_pattern.c): EPOLLET connections, a level-triggered
+  // nginx's calls in nginx's order (test/fixtures/c/posted_events_server.c): EPOLLET connections, a level-triggered
   // listener, open + fstat + read + writev per request, keep-alive. A stand-in for nginx that is in the repo.
   {
     name: 'ngx-pattern-wasmx',
     kind: 'wasmx',
-    description: 'test/fixtures/c/nginx_pattern.c (nginx-like: epoll ET, a file per request, writev) under `wasmx run --net --dir`',
+    description: 'test/fixtures/c/posted_events_server.c (nginx-like: epoll ET, a file per request, writev) under `wasmx run --net --dir`',
     default: false,
     compareTo: 'ngx-pattern-native',
     gated: true,
@@ -183,7 +183,7 @@ const servers = [
   {
     name: 'ngx-pattern-native',
     kind: 'native',
-    description: 'test/fixtures/c/nginx_pattern.c built natively with the system cc',
+    description: 'test/fixtures/c/posted_events_server.c built natively with the system cc',
     default: false,
     prepare: (ctx) => nginxPattern(ctx),
     start: (port, ctx) => ({ command: nginxPattern(ctx).native, args: [String(port), nginxPattern(ctx).docroot] }),

@@ -6,8 +6,8 @@
 // Each output is rebuilt only when it is missing or older than one of its sources: every file in the example's
 // directory (server.c, wasix_posix.h) and, for the WASIX build, the project's include/wasix headers.
 //
-// The same for the nginx-pattern fixture (test/fixtures/c/nginx_pattern.c → bench/native/build/nginx-pattern and
-// test/fixtures/build/nginx_pattern.wasm).
+// The same for the nginx-pattern fixture (test/fixtures/c/posted_events_server.c → bench/native/build/nginx-pattern and
+// test/fixtures/build/posted_events_server.wasm).
 // CLI: node scripts/build-native-examples.js [--nginx-pattern]  → prints { native, wasm } as JSON
 // API: require('./scripts/build-native-examples.js').buildKeepalive() / .buildNginxPattern() → { native, wasm }
 'use strict';
@@ -47,17 +47,17 @@ function buildKeepalive() {
   return { native, wasm };
 }
 
-// The nginx-pattern fixture (test/fixtures/c/nginx_pattern.c): one C file, built for WASIX by the fixture build
+// The nginx-pattern fixture (test/fixtures/c/posted_events_server.c): one C file, built for WASIX by the fixture build
 // and natively here, for test/nginx-pattern.test.ts and bench/servers.js (ngx-pattern-*).
 function buildNginxPattern() {
-  const src = path.join(root, 'test', 'fixtures', 'c', 'nginx_pattern.c');
+  const src = path.join(root, 'test', 'fixtures', 'c', 'posted_events_server.c');
   const deps = [src, ...filesIn(path.join(root, 'examples', 'keepalive-server'))];
   const native = path.join(root, 'bench', 'native', 'build', 'nginx-pattern');
   if (stale(native, [src])) {
     fs.mkdirSync(path.dirname(native), { recursive: true });
     execFileSync(CC[0], [...CC.slice(1), '-O2', '-Wall', '-o', native, src], { stdio: 'inherit' });
   }
-  const wasm = path.join(root, 'test', 'fixtures', 'build', 'nginx_pattern.wasm');
+  const wasm = path.join(root, 'test', 'fixtures', 'build', 'posted_events_server.wasm');
   if (stale(wasm, [...deps, ...filesIn(path.join(root, 'include', 'wasix'))])) {
     fs.mkdirSync(path.dirname(wasm), { recursive: true });
     execFileSync(process.execPath, [path.join(__dirname, 'build-fixtures.js'), src, wasm], { stdio: 'inherit' });

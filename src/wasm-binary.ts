@@ -73,6 +73,17 @@ class Reader {
   }
 }
 
+/** The function types of a type section (`r` just past the section's size). */
+function readTypeSection(r: Reader): FuncType[] {
+  return Array.from({ length: r.u32() }, () => {
+    const form = r.byte();
+    if (form !== 0x60) throw new Error(`unsupported type form 0x${form.toString(16)}`);
+    const params = Array.from({ length: r.u32() }, () => r.valtype());
+    const results = Array.from({ length: r.u32() }, () => r.valtype());
+    return { params, results };
+  });
+}
+
 /** Parses the type and import sections of `bytes`. Throws on malformed input. */
 export function readImports(bytes: Uint8Array): ImportDesc[] {
   const r = new Reader(bytes);
@@ -85,14 +96,7 @@ export function readImports(bytes: Uint8Array): ImportDesc[] {
     const size = r.u32();
     const end = r.pos + size;
     if (id === 1) {
-      const n = r.u32();
-      for (let i = 0; i < n; i++) {
-        const form = r.byte();
-        if (form !== 0x60) throw new Error(`unsupported type form 0x${form.toString(16)}`);
-        const params = Array.from({ length: r.u32() }, () => r.valtype());
-        const results = Array.from({ length: r.u32() }, () => r.valtype());
-        types.push({ params, results });
-      }
+      types.push(...readTypeSection(r));
     } else if (id === 2) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {
@@ -149,13 +153,7 @@ export function exportedFunctionType(bytes: Uint8Array, name: string): FuncType 
     const size = r.u32();
     const end = r.pos + size;
     if (id === 1) {
-      const n = r.u32();
-      for (let i = 0; i < n; i++) {
-        r.byte();
-        const params = Array.from({ length: r.u32() }, () => r.valtype());
-        const results = Array.from({ length: r.u32() }, () => r.valtype());
-        types.push({ params, results });
-      }
+      types.push(...readTypeSection(r));
     } else if (id === 2) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {

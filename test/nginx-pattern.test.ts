@@ -1,5 +1,5 @@
 /**
- * The nginx-pattern fixture (test/fixtures/c/nginx_pattern.c: nginx's calls in nginx's order — a level-triggered
+ * The nginx-pattern fixture (test/fixtures/c/posted_events_server.c: nginx's calls in nginx's order — a level-triggered
  * listener, accept4 non-blocking, EPOLLET | EPOLLRDHUP connections, open + fstat + read of a file and one writev per
  * request, keep-alive with timers) under wasmx, built for WASIX, and natively with the same client: a short
  * concurrent keep-alive load where every response must be complete and correct and none may take longer than

@@ -1,4 +1,5 @@
 #include "guest_threads.h"
+#include "threadsafe_fn.h"
 
 #include <algorithm>
 
@@ -38,13 +39,8 @@ GuestThreads::~GuestThreads() {
 }
 
 bool GuestThreads::SetSpawner(napi_env env, napi_value fn) {
-  napi_value name;
-  napi_create_string_utf8(env, "wasmx.thread-spawn", NAPI_AUTO_LENGTH, &name);
   napi_threadsafe_function tsfn;
-  if (napi_create_threadsafe_function(env, fn, nullptr, name, 0, 1, nullptr, nullptr, nullptr, CallSpawner, &tsfn) != napi_ok)
-    return false;
-  // The coordinator's own handles (the worker pool) keep its loop alive; the spawner must not.
-  napi_unref_threadsafe_function(env, tsfn);
+  if (!MakeUnrefThreadsafeFn(env, fn, "wasmx.thread-spawn", CallSpawner, &tsfn)) return false;
   std::lock_guard<std::mutex> lock(mu_);
   if (spawner_) napi_release_threadsafe_function(spawner_, napi_tsfn_abort);
   spawner_ = tsfn;

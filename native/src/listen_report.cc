@@ -12,6 +12,7 @@
 #include <string>
 
 #include "process.h"
+#include "threadsafe_fn.h"
 
 namespace wasmx {
 
@@ -83,12 +84,8 @@ void Process::HintBindFailed(const struct sockaddr* sa, int host_errno) {
 }
 
 bool Process::SetListenNotifier(napi_env env, napi_value fn) {
-  napi_value name;
-  napi_create_string_utf8(env, "wasmx.listening", NAPI_AUTO_LENGTH, &name);
   napi_threadsafe_function tsfn;
-  if (napi_create_threadsafe_function(env, fn, nullptr, name, 0, 1, nullptr, nullptr, nullptr, CallListenNotifier, &tsfn) != napi_ok)
-    return false;
-  napi_unref_threadsafe_function(env, tsfn);  // the run's own handles keep the loop alive, never this
+  if (!MakeUnrefThreadsafeFn(env, fn, "wasmx.listening", CallListenNotifier, &tsfn)) return false;
   std::lock_guard<std::mutex> lock(mu_);
   if (listen_notifier_) napi_release_threadsafe_function(listen_notifier_, napi_tsfn_abort);
   listen_notifier_ = tsfn;
