@@ -67,7 +67,7 @@
     (i32.const 8080))
 
   (func $_start (export "_start")
-    (local $lfd i32) (local $cfd i32)
+    (local $lfd i32) (local $cfd i32) (local $err i32)
     (if (call $sock_open (i32.const 1) (i32.const 1) (i32.const 6) (i32.const 128))   ;; INET4, STREAM, TCP
       (then (call $proc_exit (i32.const 1))))
     (local.set $lfd (i32.load (i32.const 128)))
@@ -79,7 +79,11 @@
     (if (call $sock_bind (local.get $lfd) (i32.const 16)) (then (call $proc_exit (i32.const 1))))
     (if (call $sock_listen (local.get $lfd) (i32.const 1024)) (then (call $proc_exit (i32.const 1))))
     (loop $serve
-      (if (i32.eqz (call $sock_accept_v2 (local.get $lfd) (i32.const 0) (i32.const 132) (i32.const 16)))
+      (local.set $err (call $sock_accept_v2 (local.get $lfd) (i32.const 0) (i32.const 132) (i32.const 16)))
+      ;; SHUTDOWN (77): `wasmx serve` is draining and every queued connection was handed out: end, do not retry
+      ;; (a retry loop would spin on the same answer until the drain deadline).
+      (if (i32.eq (local.get $err) (i32.const 77)) (then (call $proc_exit (i32.const 0))))
+      (if (i32.eqz (local.get $err))
         (then
           (local.set $cfd (i32.load (i32.const 132)))
           (drop (call $sock_send (local.get $cfd) (i32.const 136) (i32.const 1) (i32.const 0) (i32.const 144)))
