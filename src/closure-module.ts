@@ -20,6 +20,9 @@ const SIZE: Record<string, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 
 const STORE: Record<string, number[]> = { i32: [0x36], i64: [0x37], f32: [0x38], f64: [0x39], v128: [0xfd, 0x0b] };
 const LOAD: Record<string, number[]> = { i32: [0x28], i64: [0x29], f32: [0x2a], f64: [0x2b], v128: [0xfd, 0x00] };
 
+/** V8's limit on a function's parameters and on its results. */
+export const MAX_CLOSURE_VALUES = 1000;
+
 /** The value types a closure can take and return (the ones with a byte image). */
 export function isPackable(t: ValType): boolean {
   return t in SIZE;
@@ -58,7 +61,12 @@ const round16 = (n: number): number => (n + 15) & ~15;
 /** The bytes of the closure module for `type`; `sharedMemory`: the guest's memory is shared. */
 export function closureModuleBytes(type: FuncType, sharedMemory: boolean): Uint8Array {
   const { params, results } = type;
-  const offsets = (ts: ValType[]): number[] => ts.reduce<number[]>((acc, t, i) => [...acc, (acc[i] ?? 0) + SIZE[t]], [0]);
+  // offsets(ts)[i]: where value i starts; [ts.length]: the total.
+  const offsets = (ts: ValType[]): number[] => {
+    const at = [0];
+    for (const t of ts) at.push(at[at.length - 1] + SIZE[t]);
+    return at;
+  };
   const paramAt = offsets(params);
   const resultAt = offsets(results);
   const valuesSize = round16(paramAt[params.length]);

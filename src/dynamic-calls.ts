@@ -9,7 +9,7 @@
  * element segments put into the table is read from the binary (readTableLayout) and remembered per function
  * object (table.get returns the same object for the same function); closures made here are remembered too.
  */
-import { closureModuleBytes, isPackable, packedSize } from './closure-module';
+import { MAX_CLOSURE_VALUES, closureModuleBytes, isPackable, packedSize } from './closure-module';
 import { FuncType, TableLayout, ValType } from './wasm-binary';
 
 const SUCCESS = 0, FAULT = 21, INVAL = 28, NOMEM = 48, NOTSUP = 58, OVERFLOW = 61;
@@ -251,6 +251,8 @@ export class DynamicCalls {
       }
       return ts;
     };
+    // More values than a wasm function may have (V8) can never make a closure; refused before reading them.
+    if (argLen > MAX_CLOSURE_VALUES || resLen > MAX_CLOSURE_VALUES) return INVAL;
     const params = readTypes(argTypes, argLen);
     const results = readTypes(resTypes, resLen);
     if (!params || !results) return INVAL;
@@ -261,7 +263,6 @@ export class DynamicCalls {
     const key = `${typeKey(type)}/${shared ? 's' : 'u'}`;
     let module = closureModules.get(key);
     if (!module) {
-      // Too many parameters or results for V8 (it allows 1000 of each): the compile fails, the type is invalid.
       module = new WebAssembly.Module(closureModuleBytes(type, shared) as Uint8Array<ArrayBuffer>);
       closureModules.set(key, module);
     }
