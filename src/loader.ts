@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { LinkError, LoadError } from './errors';
 import { usesDynamicCalls } from './dynamic-calls';
-import { ImportDesc, TableLayout, exportedFunctionType, exposeTable, readImports, readTableLayout, signatureOf } from './wasm-binary';
+import { ImportDesc, TableLayout, exportedFunctionType, exposeTable, readImports, readTableLayout, shareDefinedMemory, signatureOf } from './wasm-binary';
 
 export interface LoadedModule {
   file: string;
@@ -96,6 +96,9 @@ export async function loadModule(source: string | Uint8Array): Promise<LoadedMod
   // and growable. Modules that do not import them are compiled exactly as they are.
   let table: TableLayout | undefined;
   try {
+    // A memory of its own is made shared: growing it then costs no garbage collection (wasm-binary.ts says why).
+    // WASMX_MEMORY_AS_DECLARED=1 keeps it as declared (to measure the difference: bench/README.md).
+    if (process.env.WASMX_MEMORY_AS_DECLARED !== '1') bytes = shareDefinedMemory(bytes);
     if (usesDynamicCalls(readImports(bytes))) {
       bytes = exposeTable(bytes);
       table = readTableLayout(bytes);

@@ -410,6 +410,33 @@ export function exposeTable(bytes: Uint8Array): Uint8Array {
   return cat(parts);
 }
 
+/**
+ * Declares the module's own (not imported) 32-bit memory shared, with its maximum or 65536 pages. Why: V8 (Node 20)
+ * counts every grow of a non-shared wasm memory against its external-memory budget and gives each grown memory a new
+ * ArrayBuffer sized like the whole memory, so a guest whose heap grows by single pages under load gets a full
+ * garbage collection of its thread every few grows; a shared memory grows in place and none of that happens
+ * (docs/decisions.md, "Guest memory is shared"). The guest cannot tell the difference except that
+ * `memory.atomic.wait` waits instead of trapping. Returns `bytes` itself when there is nothing to change.
+ */
+export function shareDefinedMemory(bytes: Uint8Array): Uint8Array {
+  const sections = sectionsOf(bytes);
+  const at = sections.findIndex((s) => s.id === 5);
+  if (at < 0) return bytes;
+  const r = new Reader(sections[at].body);
+  if (r.u32() !== 1) return bytes;
+  const limitsAt = r.pos;
+  const l = r.limits();
+  if (l.flags !== 0 && l.flags !== 1) return bytes; // already shared, or memory64: as it is
+  const maximum = l.maximum ?? 65536;
+  const body = cat([sections[at].body.subarray(0, limitsAt), [0x03, ...uleb(l.initial), ...uleb(maximum)], sections[at].body.subarray(r.pos)]);
+  const parts: (Uint8Array | number[])[] = [bytes.subarray(0, 8)];
+  sections.forEach((s, i) => {
+    const b = i === at ? body : s.body;
+    parts.push([s.id, ...uleb(b.length)], b);
+  });
+  return cat(parts);
+}
+
 function cat(parts: (Uint8Array | number[])[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)))));
 }
