@@ -3,14 +3,28 @@
 #include "wasi_serdes.h"
 
 #include <sys/stat.h>
+
+#include <mutex>
 #include <unistd.h>
 
 namespace wasmx {
 
 void FdEntry::LearnType(const struct stat& st) {
   if (!type_pending.load(std::memory_order_acquire)) return;
+  // Once per entry: a lock so that two threads learning together do not both write rights_base.
+  static std::mutex learn_mu;
+  std::lock_guard<std::mutex> lock(learn_mu);
+  if (!type_pending.load(std::memory_order_relaxed)) return;
+  uint64_t base = rights_base;
+  // Rights per file type (uvwasi's model): a directory never carries FD_READ / FD_WRITE / FD_SEEK / FD_TELL
+  // (so fd_read, fd_seek, ... on it are NOTCAPABLE); a file never carries path_* rights; a terminal has no
+  // FD_SEEK / FD_TELL (libc's isatty() tests exactly that).
+  if (S_ISDIR(st.st_mode)) base &= rights::DIR_BASE;
+  else base &= rights::FILE_BASE;
+  if (S_ISCHR(st.st_mode) && isatty(host_fd)) base &= ~(rights::FD_SEEK | rights::FD_TELL);
+  rights_base = base;
   filetype.store(FiletypeFromMode(st.st_mode), std::memory_order_relaxed);
-  type_pending.store(false, std::memory_order_release);  // two threads may both learn it: the same value
+  type_pending.store(false, std::memory_order_release);  // publishes rights_base with the type
 }
 
 void FdEntry::ResolveType() {

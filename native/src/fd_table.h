@@ -105,7 +105,9 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
 
   // Files from path_open: their type is learnt when first needed, so that an open is one host call (native
   // programs open then fstat; that fstat, fd_filestat_get, supplies the type for free through LearnType).
-  // type_pending entries have kind kFile and filetype UNKNOWN until then.
+  // type_pending entries have kind kFile, filetype UNKNOWN and the rights asked for until then; learning the type
+  // also masks rights_base per type (DIR_BASE / FILE_BASE, no FD_SEEK/FD_TELL on a terminal). Read rights_base of
+  // a pending entry only after Filetype() when the right depends on the type (FdTable::Lookup does).
   std::atomic<bool> type_pending{false};
   uint8_t Filetype() {
     if (type_pending.load(std::memory_order_acquire)) ResolveType();
@@ -191,6 +193,8 @@ class FdTable {
   Errno Lookup(uint32_t fd, uint64_t needed, FdRef* out) {
     FdRef e = Get(fd);
     if (!e) return err::BADF;
+    // A right the file type decides (path_open left the type to be learnt): learn it before answering.
+    if ((needed & rights::TYPE_DEPENDENT) && e->type_pending.load(std::memory_order_acquire)) e->Filetype();
     if ((e->rights_base & needed) != needed) return err::NOTCAPABLE;
     *out = std::move(e);
     return err::SUCCESS;

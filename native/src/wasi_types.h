@@ -115,6 +115,8 @@ constexpr uint64_t DIR_BASE = FD_DATASYNC | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_A
                               POLL_FD_READWRITE;
 // What a directory passes on to what is opened beneath it.
 constexpr uint64_t DIR_INHERITING = DIR_BASE | FILE_BASE;
+// The rights an fd's file type can take away (a terminal also loses FD_SEEK / FD_TELL).
+constexpr uint64_t TYPE_DEPENDENT = ((DIR_BASE | FILE_BASE) & ~(DIR_BASE & FILE_BASE)) | FD_SEEK | FD_TELL;
 }  // namespace rights
 
 }  // namespace wasmx

@@ -9,6 +9,7 @@ static Errno fd_seek(Instance& inst, uint32_t fd, int64_t offset, uint32_t whenc
   uint64_t accepted = offset == 0 && wh == whence::CUR ? rights::FD_TELL | rights::FD_SEEK : rights::FD_SEEK;
   FdRef e = inst.fds().Get(fd);
   if (!e) return err::BADF;
+  e->Filetype();  // learns a pending type and with it the rights per type
   if ((e->rights_base & accepted) == 0) return err::NOTCAPABLE;
   int how;
   switch (wh) {

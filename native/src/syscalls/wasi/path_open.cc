@@ -55,18 +55,17 @@ Errno PathOpen(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, 
 
   int hfd = -1;
   if (Errno r = OpenBeneath(dir->host_fd, path, flags, 0666, dirflags & lookupflags::SYMLINK_FOLLOW, &hfd)) return r;
-  UniqueFd owned(hfd);
-  struct stat st;
-  if (fstat(hfd, &st) != 0) return LastErrno();
-  bool is_dir = S_ISDIR(st.st_mode);
-  auto e = std::make_shared<FdEntry>(owned.release(), is_dir ? FdKind::kDirectory : FdKind::kFile,
-                                     FiletypeFromMode(st.st_mode));
-  // Rights per file type (uvwasi's model): a directory never carries FD_READ / FD_WRITE / FD_SEEK / FD_TELL
-  // (so fd_read, fd_seek, ... on it are NOTCAPABLE); a file never carries path_* rights; a terminal has no
-  // FD_SEEK / FD_TELL (libc's isatty() tests exactly that).
-  if (is_dir) base &= rights::DIR_BASE;
-  else base &= rights::FILE_BASE;
-  if (S_ISCHR(st.st_mode) && isatty(e->host_fd)) base &= ~(rights::FD_SEEK | rights::FD_TELL);
+  // One host call per open: the type (and with it the rights per type, FdEntry::LearnType) is learnt when first
+  // needed; libc's fstat after open (fd_filestat_get) supplies it for free. O_DIRECTORY already tells the type.
+  std::shared_ptr<FdEntry> e;
+  if (of & oflags::DIRECTORY) {
+    e = std::make_shared<FdEntry>(hfd, FdKind::kDirectory, filetype::DIRECTORY);
+    base &= rights::DIR_BASE;
+  } else {
+    e = std::make_shared<FdEntry>(hfd, FdKind::kFile, filetype::UNKNOWN);
+    base &= rights::DIR_BASE | rights::FILE_BASE;
+    e->type_pending.store(true, std::memory_order_relaxed);
+  }
   e->rights_base = base;
   e->rights_inheriting = inheriting;
   e->fdflags.store(ff & (fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC));
