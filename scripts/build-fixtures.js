@@ -12,12 +12,13 @@ const CC = process.env.WASMX_CC || 'clang-19';
 const SYSROOT = process.env.WASI_SYSROOT || '/usr';
 
 function compile(src, out) {
+  // __stack_pointer is exported as wasix-libc's toolchain does: closures (closure_prepare) put their frame on it.
   const args = ['--target=wasm32-wasi', `--sysroot=${SYSROOT}`, '-O2', '-g0', '-Wall', '-Werror=implicit-function-declaration',
-    '-I', path.join(root, 'include'), '-o', out, src];
+    '-Wl,--export=__stack_pointer', '-I', path.join(root, 'include'), '-o', out, src];
   // Threaded fixtures (name ends in _mt.c) share an imported memory and export wasi_thread_start.
   if (/_mt\.c$/.test(src)) {
     args.unshift('-matomics', '-mbulk-memory', '-Wl,--shared-memory', '-Wl,--import-memory', '-Wl,--max-memory=67108864',
-      '-Wl,--export=wasi_thread_start', '-Wl,--export=__stack_pointer');
+      '-Wl,--export=wasi_thread_start');
   }
   execFileSync(CC, args, { stdio: 'inherit' });
 }

@@ -4,6 +4,7 @@
  * imports its memory.
  */
 import { LinkError } from './errors';
+import { DYNAMIC_CALL_SIGNATURES } from './dynamic-calls';
 import { ImportObject, native } from './native';
 import { FuncType, ImportDesc, MemoryLimits, signatureOf } from './wasm-binary';
 
@@ -26,6 +27,9 @@ export interface LinkPlan {
   mismatched: Set<string>;
   /** The memory the module imports as env.memory, if it does. */
   memoryImport?: MemoryLimits;
+  /** The function table the module imports as env.__indirect_function_table, if it does (a fresh one per
+   * instance is passed). */
+  tableImport?: { initial: number };
 }
 
 /** Decides, before instantiation, what each import links to. Throws LinkError for what cannot be linked. */
@@ -34,6 +38,7 @@ export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): Link
   const unknown: string[] = [];
   const mismatched = new Set<string>();
   let memoryImport: MemoryLimits | undefined;
+  let tableImport: { initial: number } | undefined;
   for (const imp of imports) {
     const id = `${imp.module}.${imp.name}`;
     if (imp.kind === 'function') {
@@ -47,6 +52,8 @@ export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): Link
     } else if (imp.kind === 'memory' && imp.module === 'env' && imp.name === 'memory') {
       if (imp.limits.shared && imp.limits.maximum === undefined) throw new LinkError('env.memory is shared but declares no maximum');
       memoryImport = imp.limits;
+    } else if (imp.kind === 'table' && imp.module === 'env' && imp.name === '__indirect_function_table') {
+      tableImport = { initial: imp.initial };
     } else {
       throw new LinkError(`unsupported import ${id} (${imp.kind})`);
     }
@@ -54,7 +61,7 @@ export function planLinking(imports: ImportDesc[], opts: LinkOptions = {}): Link
   if (opts.strict && unknown.length > 0) {
     throw new LinkError(`--strict: the module imports functions wasmx does not provide:\n  ${unknown.join('\n  ')}`);
   }
-  return { unknown, mismatched, memoryImport };
+  return { unknown, mismatched, memoryImport, ...(tableImport ? { tableImport } : {}) };
 }
 
 /**
@@ -70,8 +77,9 @@ export function createImportedMemory(limits: MemoryLimits): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: limits.initial, maximum: limits.maximum, shared: limits.shared } as WebAssembly.MemoryDescriptor);
 }
 
-/** Completes the import object: stubs for unknown functions, env.memory. Mutates and returns `host`. */
-export function linkImports(imports: ImportDesc[], plan: LinkPlan, host: ImportObject, memory: WebAssembly.Memory | undefined, opts: LinkOptions = {}): WebAssembly.Imports {
+/** Completes the import object: stubs for unknown functions, env.memory, env.__indirect_function_table. Mutates
+ * and returns `host`. */
+export function linkImports(imports: ImportDesc[], plan: LinkPlan, host: ImportObject, memory: WebAssembly.Memory | undefined, opts: LinkOptions = {}, table?: WebAssembly.Table): WebAssembly.Imports {
   const result: WebAssembly.Imports = host as WebAssembly.Imports;
   const unknown = new Set(plan.unknown);
   for (const imp of imports) {
@@ -81,6 +89,7 @@ export function linkImports(imports: ImportDesc[], plan: LinkPlan, host: ImportO
     }
   }
   if (memory) (result.env ??= {}).memory = memory;
+  if (table) (result.env ??= {}).__indirect_function_table = table;
   return result;
 }
 
@@ -114,6 +123,8 @@ let signatures: Map<string, string> | undefined;
 function hostSignatures(): Map<string, string> {
   if (!signatures) {
     signatures = new Map(native().importTable().map((d) => [`${d.module}.${d.name}`, d.signature]));
+    // The dynamic-call imports are the TypeScript side's (src/dynamic-calls.ts), not the addon's.
+    for (const [name, sig] of Object.entries(DYNAMIC_CALL_SIGNATURES)) signatures.set(`wasix_32v1.${name}`, sig);
   }
   return signatures;
 }

@@ -1,13 +1,16 @@
 /** Loading a guest module from a .wasm or .wat file into a compiled WebAssembly.Module. */
 import fs from 'node:fs';
 import { LinkError, LoadError } from './errors';
-import { ImportDesc, exportedFunctionType, readImports, signatureOf } from './wasm-binary';
+import { usesDynamicCalls } from './dynamic-calls';
+import { ImportDesc, TableLayout, exportedFunctionType, exposeTable, readImports, readTableLayout, shareDefinedMemory, signatureOf } from './wasm-binary';
 
 export interface LoadedModule {
   file: string;
   bytes: Uint8Array;
   module: WebAssembly.Module;
   imports: ImportDesc[];
+  /** Set when the module imports the dynamic-call/closure calls (src/dynamic-calls.ts): its table 0. */
+  table?: TableLayout;
 }
 
 const WABT_NAME = 'module.wat';
@@ -89,6 +92,20 @@ export async function loadModule(source: string | Uint8Array): Promise<LoadedMod
     // A copy: readFileSync gives small files a view into a shared pool, and wabt reads the whole ArrayBuffer.
     bytes = await watToWasm(file, new Uint8Array(bytes));
   }
+  // The dynamic-call imports reach the guest's function table from the host: it must be exported (or imported)
+  // and growable. Modules that do not import them are compiled exactly as they are.
+  let table: TableLayout | undefined;
+  try {
+    // A memory of its own is made shared: growing it then costs no garbage collection (wasm-binary.ts says why).
+    // WASMX_MEMORY_AS_DECLARED=1 keeps it as declared (to measure the difference: bench/README.md).
+    if (process.env.WASMX_MEMORY_AS_DECLARED !== '1') bytes = shareDefinedMemory(bytes);
+    if (usesDynamicCalls(readImports(bytes))) {
+      bytes = exposeTable(bytes);
+      table = readTableLayout(bytes);
+    }
+  } catch {
+    // Malformed: compiling it below says what is wrong.
+  }
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
@@ -107,5 +124,5 @@ export async function loadModule(source: string | Uint8Array): Promise<LoadedMod
   if (start && (start.params.length > 0 || start.results.length > 0)) {
     throw new LinkError(`${file}: _start has type (${signatureOf(start)}); a WASI command's _start takes and returns nothing`);
   }
-  return { file, bytes, module, imports };
+  return { file, bytes, module, imports, ...(table ? { table } : {}) };
 }

@@ -2,6 +2,7 @@
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, importsWasix, linkImports, planLinking } from './linker';
 import { LoadedModule } from './loader';
+import { DynamicCalls, usesDynamicCalls } from './dynamic-calls';
 import { ImportStatsRow, OffloadMode, native } from './native';
 import { asTrap } from './trap';
 
@@ -95,14 +96,19 @@ export interface GuestInstance {
 }
 
 /** What instantiation needs of a loaded module (small enough to post to a worker: no bytes). */
-export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports'>;
+export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports' | 'table'>;
 
 /** Instantiates `loaded` as thread `tid` of process `processId` (sharing `memory` when given). */
 export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = MAIN_TID): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
   const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid, importsWasix(loaded.imports));
-  const imports = linkImports(loaded.imports, plan, hostImports, mem, opts);
+  // Dynamic calls and closures are implemented here in JS (they need the table), one set per instance.
+  // (A module whose table could not be read gets them all the same; they answer NOTSUP.)
+  const dynamic = usesDynamicCalls(loaded.imports) ? new DynamicCalls(loaded.table ?? { types: [], segments: [] }) : undefined;
+  if (dynamic) Object.assign((hostImports.wasix_32v1 ??= {}), dynamic.imports());
+  const table = plan.tableImport ? (dynamic ?? new DynamicCalls({ types: [], segments: [] })).importedTable(plan.tableImport.initial) : undefined;
+  const imports = linkImports(loaded.imports, plan, hostImports, mem, opts, table);
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(loaded.module, imports);
@@ -116,6 +122,7 @@ export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOpti
   if (!finalMemory) throw new WasmxError(`${loaded.file}: the module neither exports nor imports a memory`, 2);
   if (!mem) bindMemory(finalMemory);
   bindExports(instance.exports);
+  dynamic?.bind(instance.exports, finalMemory);
   return { instance, memory: finalMemory };
 }
 

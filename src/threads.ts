@@ -54,7 +54,7 @@ export type ProcessOutcome = Exclude<GuestOutcome, { status: 'returned' } | { st
  * a thread trapped, or the last thread exited.
  */
 export function runThreadedProcess(pool: Piscina, module: ModuleRef, processId: number, memory: WebAssembly.Memory | undefined, linkOpts: LinkOptions): Promise<ProcessOutcome> {
-  const loaded: ModuleRef = { file: module.file, module: module.module, imports: module.imports };
+  const loaded: ModuleRef = { file: module.file, module: module.module, imports: module.imports, ...(module.table ? { table: module.table } : {}) };
   // What crosses to the workers: plain data only; this thread has said the link-time warnings already.
   const link: LinkOptions = { strict: !!linkOpts.strict, planned: true };
   return new Promise((resolve) => {

@@ -20,7 +20,8 @@ export interface MemoryLimits {
 export type ImportDesc =
   | { module: string; name: string; kind: 'function'; type: FuncType }
   | { module: string; name: string; kind: 'memory'; limits: MemoryLimits }
-  | { module: string; name: string; kind: 'table' | 'global' | 'tag' };
+  | { module: string; name: string; kind: 'table'; initial: number }
+  | { module: string; name: string; kind: 'global' | 'tag' };
 
 const VALTYPES: Record<number, ValType> = {
   0x7f: 'i32',
@@ -51,6 +52,18 @@ class Reader {
       if ((b & 0x80) === 0) return result >>> 0;
       shift += 7;
       if (shift > 35) throw new Error('bad LEB128');
+    }
+  }
+  /** A signed LEB128 of at most 64 bits, as a number (i32.const offsets; larger values lose precision). */
+  s64(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; ; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * mul;
+      mul *= 128;
+      if ((b & 0x80) === 0) return b & 0x40 ? result - mul : result;
+      if (i > 9) throw new Error('bad LEB128');
     }
   }
   name(): string {
@@ -109,8 +122,7 @@ export function readImports(bytes: Uint8Array): ImportDesc[] {
           imports.push({ module, name, kind: 'function', type: t });
         } else if (kind === 1) {
           r.byte();
-          r.limits();
-          imports.push({ module, name, kind: 'table' });
+          imports.push({ module, name, kind: 'table', initial: r.limits().initial });
         } else if (kind === 2) {
           const l = r.limits();
           if (l.flags & 4) throw new Error('64-bit memories are not supported');
@@ -182,4 +194,249 @@ export function exportedFunctionType(bytes: Uint8Array, name: string): FuncType 
     r.pos = end;
   }
   return undefined;
+}
+
+/** What the dynamic-call imports need to know of a module's `__indirect_function_table` (table 0). */
+export interface TableLayout {
+  /** The module's function types. */
+  types: FuncType[];
+  /** The active element segments of table 0 with a constant offset: at slot offset+i, a function of type
+   * types[typeIndexes[i]] (-1: ref.null). */
+  segments: { offset: number; typeIndexes: number[] }[];
+  /** How the host reaches table 0 once instantiated: an export of that name, or the table it passes as
+   * env.__indirect_function_table. Absent: the module has no table. */
+  access?: { export: string } | { import: string };
+}
+
+/** The name under which exposeTable() exports a table the module keeps to itself (wasm-ld's own name for it). */
+export const TABLE_EXPORT = '__indirect_function_table';
+
+interface Section {
+  id: number;
+  body: Uint8Array;
+}
+
+function sectionsOf(bytes: Uint8Array): Section[] {
+  const r = new Reader(bytes);
+  r.pos = 8;
+  const out: Section[] = [];
+  while (!r.done) {
+    const id = r.byte();
+    const size = r.u32();
+    if (r.pos + size > bytes.length) throw new Error('section runs past the end of the module');
+    out.push({ id, body: bytes.subarray(r.pos, r.pos + size) });
+    r.pos += size;
+  }
+  return out;
+}
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function skipImportDesc(r: Reader, kind: number): void {
+  if (kind === 0) r.u32();
+  else if (kind === 1) { r.byte(); r.limits(); }
+  else if (kind === 2) r.limits();
+  else if (kind === 3) { r.valtype(); r.byte(); }
+  else if (kind === 4) { r.byte(); r.u32(); }
+  else throw new Error(`unknown import kind ${kind}`);
+}
+
+/** A constant expression: its i32.const / ref.func value, null for ref.null, undefined for anything else
+ * (global.get: an offset only known at instantiation). */
+function constExpr(r: Reader): number | null | undefined {
+  let value: number | null | undefined;
+  for (;;) {
+    const op = r.byte();
+    if (op === 0x0b) return value;
+    if (op === 0x41 || op === 0x42) { value = r.s64(); if (op === 0x42) value = undefined; }
+    else if (op === 0xd2) value = r.u32();
+    else if (op === 0xd0) { r.byte(); value = null; }
+    else if (op === 0x23) { r.u32(); value = undefined; }
+    else throw new Error(`unsupported constant expression opcode 0x${op.toString(16)}`);
+  }
+}
+
+/**
+ * Reads table 0's initial contents (which function type sits in which slot) and how the host can reach the table.
+ * Throws on malformed input.
+ */
+export function readTableLayout(bytes: Uint8Array): TableLayout {
+  const types: FuncType[] = [];
+  const funcTypes: number[] = [];
+  const segments: TableLayout['segments'] = [];
+  let tableImport: string | undefined;
+  let tableDefined = false;
+  let tableExport: string | undefined;
+  for (const { id, body } of sectionsOf(bytes)) {
+    const r = new Reader(body);
+    if (id === 1) types.push(...readTypeSection(r));
+    else if (id === 2) {
+      for (let i = 0, n = r.u32(); i < n; i++) {
+        const module = r.name();
+        const name = r.name();
+        const kind = r.byte();
+        if (kind === 0) funcTypes.push(r.u32());
+        else {
+          if (kind === 1 && tableImport === undefined) tableImport = `${module}.${name}`;
+          skipImportDesc(r, kind);
+        }
+      }
+    } else if (id === 3) {
+      for (let i = 0, n = r.u32(); i < n; i++) funcTypes.push(r.u32());
+    } else if (id === 4) {
+      tableDefined = r.u32() > 0;
+    } else if (id === 7) {
+      for (let i = 0, n = r.u32(); i < n; i++) {
+        const name = r.name();
+        const kind = r.byte();
+        const index = r.u32();
+        if (kind === 1 && index === 0 && tableExport === undefined) tableExport = name;
+      }
+    } else if (id === 9) {
+      for (let i = 0, n = r.u32(); i < n; i++) {
+        const flags = r.u32();
+        if (flags > 7) throw new Error(`unknown element segment kind ${flags}`);
+        const active = (flags & 1) === 0;
+        const table = flags & 2 && active ? r.u32() : 0;
+        const offset = active ? constExpr(r) : undefined;
+        if (flags & 3) r.byte(); // elemkind / reftype (absent in kinds 0 and 4)
+        const count = r.u32();
+        const fns: (number | null | undefined)[] = [];
+        for (let k = 0; k < count; k++) fns.push(flags & 4 ? constExpr(r) : r.u32());
+        if (active && table === 0 && typeof offset === 'number') {
+          segments.push({ offset: offset >>> 0, typeIndexes: fns.map((f) => (typeof f === 'number' ? funcTypes[f] ?? -1 : -1)) });
+        }
+      }
+    }
+  }
+  const access = tableImport !== undefined ? { import: tableImport } : tableDefined ? { export: tableExport ?? TABLE_EXPORT } : undefined;
+  return { types, segments, ...(access ? { access } : {}) };
+}
+
+/**
+ * The module with table 0 made reachable and growable, for the dynamic-call imports: a table the module defines
+ * but does not export gets exported as TABLE_EXPORT, and table 0 (defined or imported) loses its maximum, so
+ * closure_allocate can grow it. wasm-ld gives a table a maximum equal to its size unless asked for
+ * --growable-table, and exports it only with --export-table; wasix-libc's usual flags ask for neither. Returns
+ * `bytes` itself when there is nothing to change.
+ */
+export function exposeTable(bytes: Uint8Array): Uint8Array {
+  const sections = sectionsOf(bytes);
+  let changed = false;
+  let tableImported = false;
+  let tableDefined = false;
+  let exported = false;
+  const out: Section[] = [];
+  for (const s of sections) {
+    const r = new Reader(s.body);
+    if (s.id === 2) {
+      // Rewrite the first table import's limits (imported tables come first in the index space: it is table 0).
+      const parts: (Uint8Array | number[])[] = [];
+      const n = r.u32();
+      let from = 0;
+      for (let i = 0; i < n; i++) {
+        r.name();
+        r.name();
+        const kind = r.byte();
+        if (kind === 1 && !tableImported) {
+          tableImported = true;
+          r.byte(); // reftype
+          const limitsAt = r.pos;
+          const l = r.limits();
+          if (l.flags === 1) {
+            parts.push(s.body.subarray(from, limitsAt), [0x00, ...uleb(l.initial)]);
+            from = r.pos;
+            changed = true;
+          }
+        } else skipImportDesc(r, kind);
+      }
+      parts.push(s.body.subarray(from));
+      out.push({ id: 2, body: cat(parts) });
+      continue;
+    }
+    if (s.id === 4 && !tableImported) {
+      const n = r.u32();
+      if (n > 0) {
+        tableDefined = true;
+        const reftypeAt = r.pos;
+        const reftype = r.byte();
+        if (reftype === 0x70) {
+          const l = r.limits();
+          if (l.flags === 1) {
+            out.push({ id: 4, body: cat([s.body.subarray(0, reftypeAt + 1), [0x00, ...uleb(l.initial)], s.body.subarray(r.pos)]) });
+            changed = true;
+            continue;
+          }
+        }
+      }
+    }
+    if (s.id === 7) {
+      const n = r.u32();
+      const entriesAt = r.pos;
+      for (let i = 0; i < n; i++) {
+        r.name();
+        const kind = r.byte();
+        if (r.u32() === 0 && kind === 1) exported = true;
+      }
+      if (tableDefined && !exported) {
+        const entry = [...uleb(TABLE_EXPORT.length), ...Buffer.from(TABLE_EXPORT), 0x01, 0x00];
+        out.push({ id: 7, body: cat([uleb(n + 1), s.body.subarray(entriesAt), entry]) });
+        exported = true;
+        changed = true;
+        continue;
+      }
+    }
+    out.push(s);
+  }
+  if (tableDefined && !exported) {
+    // No export section at all: one goes after the sections that precede it (type … global, tag).
+    const at = out.findIndex((s) => [8, 9, 12, 10, 11].includes(s.id));
+    const entry = [0x01, ...uleb(TABLE_EXPORT.length), ...Buffer.from(TABLE_EXPORT), 0x01, 0x00];
+    out.splice(at < 0 ? out.length : at, 0, { id: 7, body: Uint8Array.from(entry) });
+    changed = true;
+  }
+  if (!changed) return bytes;
+  const parts: (Uint8Array | number[])[] = [bytes.subarray(0, 8)];
+  for (const s of out) parts.push([s.id, ...uleb(s.body.length)], s.body);
+  return cat(parts);
+}
+
+/**
+ * Declares the module's own (not imported) 32-bit memory shared, with its maximum or 65536 pages. Why: V8 (Node 20)
+ * counts every grow of a non-shared wasm memory against its external-memory budget and gives each grown memory a new
+ * ArrayBuffer sized like the whole memory, so a guest whose heap grows by single pages under load gets a full
+ * garbage collection of its thread every few grows; a shared memory grows in place and none of that happens
+ * (docs/decisions.md, "Guest memory is shared"). The guest cannot tell the difference except that
+ * `memory.atomic.wait` waits instead of trapping. Returns `bytes` itself when there is nothing to change.
+ */
+export function shareDefinedMemory(bytes: Uint8Array): Uint8Array {
+  const sections = sectionsOf(bytes);
+  const at = sections.findIndex((s) => s.id === 5);
+  if (at < 0) return bytes;
+  const r = new Reader(sections[at].body);
+  if (r.u32() !== 1) return bytes;
+  const limitsAt = r.pos;
+  const l = r.limits();
+  if (l.flags !== 0 && l.flags !== 1) return bytes; // already shared, or memory64: as it is
+  const maximum = l.maximum ?? 65536;
+  const body = cat([sections[at].body.subarray(0, limitsAt), [0x03, ...uleb(l.initial), ...uleb(maximum)], sections[at].body.subarray(r.pos)]);
+  const parts: (Uint8Array | number[])[] = [bytes.subarray(0, 8)];
+  sections.forEach((s, i) => {
+    const b = i === at ? body : s.body;
+    parts.push([s.id, ...uleb(b.length)], b);
+  });
+  return cat(parts);
+}
+
+function cat(parts: (Uint8Array | number[])[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)))));
 }
