@@ -12,7 +12,7 @@
  * (i32/f32 4 B, i64/f64 8 B, v128 16 B), the area rounded up to 16 B; the results area after it, likewise;
  * the stack pointer is lowered by the whole frame during the call and restored after it.
  */
-import { FuncType, ValType } from './wasm-binary';
+import { FuncType, ValType, uleb } from './wasm-binary';
 
 const CODE: Record<string, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 const SIZE: Record<string, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
@@ -30,17 +30,6 @@ export function isPackable(t: ValType): boolean {
 
 export function packedSize(t: ValType): number {
   return SIZE[t];
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
 }
 
 function sleb(n: number): number[] {

@@ -230,7 +230,8 @@ function sectionsOf(bytes: Uint8Array): Section[] {
   return out;
 }
 
-function uleb(n: number): number[] {
+/** Unsigned LEB128 (any safe integer). */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -405,9 +406,7 @@ export function exposeTable(bytes: Uint8Array): Uint8Array {
     changed = true;
   }
   if (!changed) return bytes;
-  const parts: (Uint8Array | number[])[] = [bytes.subarray(0, 8)];
-  for (const s of out) parts.push([s.id, ...uleb(s.body.length)], s.body);
-  return cat(parts);
+  return assemble(bytes, out);
 }
 
 /**
@@ -429,11 +428,13 @@ export function shareDefinedMemory(bytes: Uint8Array): Uint8Array {
   if (l.flags !== 0 && l.flags !== 1) return bytes; // already shared, or memory64: as it is
   const maximum = l.maximum ?? 65536;
   const body = cat([sections[at].body.subarray(0, limitsAt), [0x03, ...uleb(l.initial), ...uleb(maximum)], sections[at].body.subarray(r.pos)]);
-  const parts: (Uint8Array | number[])[] = [bytes.subarray(0, 8)];
-  sections.forEach((s, i) => {
-    const b = i === at ? body : s.body;
-    parts.push([s.id, ...uleb(b.length)], b);
-  });
+  return assemble(bytes, sections.map((s, i) => (i === at ? { id: 5, body } : s)));
+}
+
+/** A module of `sections` behind the header of `original`. */
+function assemble(original: Uint8Array, sections: Section[]): Uint8Array {
+  const parts: (Uint8Array | number[])[] = [original.subarray(0, 8)];
+  for (const s of sections) parts.push([s.id, ...uleb(s.body.length)], s.body);
   return cat(parts);
 }
 
