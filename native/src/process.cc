@@ -304,6 +304,7 @@ void ReleaseProcess(uint32_t id) {
   p->BeginDrain();
   if (!p->exiting.exchange(true)) p->InterruptThreads(wait::kExit);
   p->fds().Clear();
+  p->stat_dirs().Clear();
   p->RemovePrivateDev();
 }
 

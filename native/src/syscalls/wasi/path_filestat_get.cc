@@ -17,7 +17,7 @@ static Errno path_filestat_get(Instance& inst, uint32_t fd, uint32_t flags, uint
   DevNode node = dir->dev_root ? DevNodeNamed(path) : DevNode::kNone;
   if (node != DevNode::kNone) {
     if (Errno r = StatDevNode(inst, node, &st)) return r;
-  } else if (Errno r = StatBeneath(dir->host_fd, path, flags & lookupflags::SYMLINK_FOLLOW, &st)) {
+  } else if (Errno r = StatBeneath(dir->host_fd, path, flags & lookupflags::SYMLINK_FOLLOW, &st, &inst.proc->stat_dirs())) {
     return r;
   }
   return WriteFilestat(inst.mem, filestat_p, st);
