@@ -227,3 +227,41 @@ describe('threaded guests and serve instances', () => {
     expect(p.out()).toContain('blocked thread_sleep\nfixture: default action for signal 15\n');
   });
 });
+
+describe('a guest writing into a stdout pipe nobody reads', () => {
+  // The parent's pipe stays blocking (it is not wasmx's to change); a write that waited in the kernel could be
+  // reached by neither a signal nor the process's end. core_bigout writes 1 MiB; the pipe holds 64 KiB.
+  it('wasmx run: SIGTERM ends it at once with 143', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', cfix('core_bigout')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pause(); // never read: the pipe fills
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    const exited = new Promise<{ code: number | null; at: number }>((r) => child.once('exit', (code) => r({ code, at: Date.now() })));
+    await until('the guest to wait for room in the pipe', () => tasks(child.pid!).some((t) => t.tid === child.pid && inPoll(t)));
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const r = await exited;
+    expect(r.code).toBe(143);
+    expect(r.at - t0).toBeLessThan(BOUND_MS);
+  });
+
+  it("the library: an AbortSignal settles run() with 143 (stdio 'pipe' never read)", async () => {
+    const script = `
+      const wasmx = require(${JSON.stringify(require.resolve('../dist/index.js'))});
+      const ac = new AbortController();
+      const r = wasmx.run(${JSON.stringify(cfix('core_bigout'))}, { stdio: ['ignore', 'pipe', 'inherit'], signal: ac.signal });
+      r.stdout.pause();
+      let t0 = 0;
+      process.stdin.once('data', () => { t0 = Date.now(); ac.abort(); });
+      r.then((c) => { console.log('settled ' + c + ' ' + (Date.now() - t0)); process.exit(0); });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await until('the guest thread to wait for room in the pipe', () => tasks(child.pid!).some(inPoll));
+    child.stdin!.write('abort\n');
+    await until('run() to settle', () => out.includes('\n'), BOUND_MS + 1000);
+    const [, code, ms] = /^settled (\d+) (\d+)\n$/.exec(out) ?? [];
+    expect(Number(code)).toBe(143);
+    expect(Number(ms)).toBeLessThan(BOUND_MS);
+  });
+});

@@ -6,7 +6,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
+#include <atomic>
 
 #include "errno_map.h"
 #include "event_fd.h"
@@ -50,6 +52,39 @@ static bool StdioNotReady(const FdEntry& e, bool guest_nonblock, short events) {
   return r == 0;
 }
 
+// A write to a stdio pipe or socket (the parent's fd, blocking there, and not ours to make non-blocking) that never
+// waits in the kernel, where neither a signal nor the process's end could reach it (a parent that stops reading
+// would hang the guest for good): -1 with EAGAIN when it would block, and the caller waits with the wait primitive.
+// Linux: pwritev2(RWF_NOWAIT) writes what fits. Elsewhere, or where the kernel refuses the flag: only when poll says
+// there is room, and at most PIPE_BUF bytes (a pipe write that small does not block when there is room).
+static ssize_t WriteStdioNoWait(int fd, const struct iovec* v, int cnt) {
+#ifdef RWF_NOWAIT
+  static std::atomic<bool> no_nowait{false};
+  if (!no_nowait.load(std::memory_order_relaxed)) {
+    ssize_t n = pwritev2(fd, v, cnt, -1, RWF_NOWAIT);
+    if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL && errno != ENOSYS)) return n;
+    no_nowait.store(true, std::memory_order_relaxed);  // an old kernel: the same answer for every pipe
+  }
+#endif
+  struct pollfd p = {fd, POLLOUT, 0};
+  int r;
+  do r = poll(&p, 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  struct iovec clipped[64];
+  int k = 0;
+  size_t room = PIPE_BUF;
+  for (; k < cnt && k < 64 && room > 0; k++) {
+    clipped[k] = v[k];
+    if (clipped[k].iov_len > room) clipped[k].iov_len = room;
+    room -= clipped[k].iov_len;
+  }
+  return writev(fd, clipped, k);
+}
+
 // Advances `iov` past `n` bytes.
 static void Consume(struct iovec*& v, int& cnt, size_t n) {
   while (cnt > 0 && n >= v->iov_len) {
@@ -75,6 +110,9 @@ Errno SendEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, const s
   const bool is_socket = e.kind == FdKind::kSocket;
   const bool guest_nonblock = dont_wait || e.nonblocking();
   if (StdioNotReady(e, guest_nonblock, POLLOUT)) return err::AGAIN;
+  // Pipes and sockets as stdio can fill up (files and terminals do not stay full: those keep a plain writev).
+  const uint8_t ft = e.kind == FdKind::kStdio ? e.Filetype() : 0;
+  const bool stdio_stream = e.kind == FdKind::kStdio && ft != filetype::REGULAR_FILE && ft != filetype::CHARACTER_DEVICE;
   struct iovec* v = iov.data();
   int cnt = iov.count();
   uint64_t done = 0;
@@ -87,6 +125,8 @@ Errno SendEntry(Instance& inst, FdEntry& e, IoVecs& iov, bool dont_wait, const s
       m.msg_iov = v;
       m.msg_iovlen = cnt;
       n = sendmsg(e.host_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else if (stdio_stream) {
+      n = WriteStdioNoWait(e.host_fd, v, cnt);
     } else {
       n = writev(e.host_fd, v, cnt);
     }
