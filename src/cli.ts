@@ -231,7 +231,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const cmd = parseRunArgs(argv);
   const loaded = await loadModule(cmd.module);
   configureObservation(cmd.options);
-  const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true });
+  const processId = createGuestProcess({ ...cmd.options, exitEndsHost: true }, loaded);
   native().installSignalHandlers(processId);
   const plan = planLinking(loaded.imports, cmd.options);
   const admin = cmd.admin;

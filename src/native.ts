@@ -37,6 +37,8 @@ export interface ProcessSpec {
   stdio?: [number, number, number];
   /** Print `wasmx: listening on ADDR` on stderr when the guest's socket listens. */
   announceListen?: boolean;
+  /** A /dev preopen with a private /dev/shm after the others (native/src/dev_dir.h): WASIX guests. */
+  dev?: boolean;
 }
 
 export type OffloadMode = 'off' | 'threads' | 'uring' | 'auto';

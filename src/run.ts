@@ -126,7 +126,7 @@ export function run(module: string | Uint8Array, options: RunOptions = {}): Gues
       const plan = planLinking(loaded.imports, proc);
       const threaded = isThreaded(loaded) && !!plan.memoryImport?.shared;
       if (inThread && threaded) throw new UsageError(`run: ${loaded.file} is a threaded module: it cannot run inThread`);
-      processId = createGuestProcess({ ...proc, stdioFds: stdioPlan.fds });
+      processId = createGuestProcess({ ...proc, stdioFds: stdioPlan.fds }, loaded);
       closeGuestEnds(stdioPlan);
       if (inThread) {
         const { instance } = instantiate(loaded, processId, proc);

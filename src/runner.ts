@@ -73,8 +73,9 @@ function observerIds(): Record<string, number> | undefined {
   return Object.values(ids).some((id) => id >= 0) ? ids : undefined;
 }
 
-/** A guest process in the addon, released when the run ends. */
-export function createGuestProcess(opts: GuestProcessOptions): number {
+/** A guest process in the addon for `loaded`, released when the run ends. A WASIX `loaded` also gets a /dev (with a
+ * private /dev/shm) after its preopens, as wasmer gives it (docs/decisions.md "The guest's /dev"). */
+export function createGuestProcess(opts: GuestProcessOptions, loaded?: Pick<LoadedModule, 'imports'>): number {
   try {
     return native().createProcess({
       args: opts.args ?? ['main.wasm'],
@@ -92,6 +93,7 @@ export function createGuestProcess(opts: GuestProcessOptions): number {
       verbose: opts.verbose ?? false,
       ...(opts.stdioFds ? { stdio: opts.stdioFds } : {}),
       announceListen: opts.announceListen ?? false,
+      dev: loaded ? importsWasix(loaded.imports) : false,
     });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);

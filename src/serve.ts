@@ -187,7 +187,7 @@ export class Server extends EventEmitter {
     if (this.draining || this.stopped) return;
     const env = [...(this.opts.env ?? []), `WASMX_INSTANCE=${slot.index}`, `WASMX_INSTANCES=${this.slots.length}`];
     const link: LinkOptions = { strict: this.opts.strict };
-    const processId = createGuestProcess({ ...this.opts, env, exitEndsHost: false, reusePort: true, socketFds: this.listenerFds, announceListen: false });
+    const processId = createGuestProcess({ ...this.opts, env, exitEndsHost: false, reusePort: true, socketFds: this.listenerFds, announceListen: false }, this.loaded);
     native().setListenNotifier(processId, (addr) => this.onGuestListen(slot, addr));
     const plan = planLinking(this.loaded.imports, { ...link, planned: true });
     const memory = plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined;

@@ -1,7 +1,8 @@
 // Host syscalls per file operation, counted with strace on the real wasmx process: an open costs one openat2
 // (RESOLVE_BENEATH confines it; no readlinkat) and nothing else: the file type, which decides the rights as the
 // WASI suite checks, is learnt from libc's own fstat after open. So open + fstat + read + close is four kernel
-// calls, as native; stat() is openat2(O_PATH) + fstat + close.
+// calls, as native. stat() of a name in the preopen is one fstatat; of "dir/name" two (the remembered directory is
+// checked, then looked into: StatDirCache in path_resolve.h) after a first openat2(O_PATH) + fstat + fstatat.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,15 +32,64 @@ describe('file types at open', () => {
   });
 });
 
+describe('stat through remembered directories (StatDirCache)', () => {
+  it('sees every host change between two stats at once: a swapped directory, a symlink out (NOTCAPABLE), one in', async () => {
+    const root = path.join(tmp, 'swap');
+    const outside = path.join(tmp, 'swap-outside');
+    fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'f'), '7777777');
+    fs.writeFileSync(path.join(root, 'sub', 'f'), '333');
+    fs.writeFileSync(path.join(root, 'top'), '22');
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'run', '--dir', `${root}::/r`, cfix('fs_opens'), 'statlines'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const answers: string[] = [];
+    const ask = async (p: string): Promise<string> => {
+      const want = answers.length + 1;
+      child.stdin!.write(`${p}\n`);
+      const end = Date.now() + 10_000;
+      while (out.split('\n').length <= want) {
+        if (Date.now() > end) throw new Error(`no answer for ${p}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      answers.push(out.split('\n')[want - 1]);
+      return answers[want - 1];
+    };
+    expect(await ask('/r/sub/f')).toBe('size 3');
+    expect(await ask('/r/sub/f')).toBe('size 3'); // remembered
+    fs.renameSync(path.join(root, 'sub'), path.join(root, 'sub.old')); // a deploy's directory swap
+    fs.mkdirSync(path.join(root, 'sub'));
+    fs.writeFileSync(path.join(root, 'sub', 'f'), '55555');
+    expect(await ask('/r/sub/f')).toBe('size 5');
+    fs.rmSync(path.join(root, 'sub'), { recursive: true });
+    fs.symlinkSync(outside, path.join(root, 'sub')); // now a way out: refused, never the outside file's size
+    expect(await ask('/r/sub/f')).toBe('errno 76');
+    fs.unlinkSync(path.join(root, 'sub'));
+    fs.symlinkSync('sub.old', path.join(root, 'sub')); // a way within: followed
+    expect(await ask('/r/sub/f')).toBe('size 3');
+    expect(await ask('/r/sub/missing')).toBe('errno 44');
+    expect(await ask('/r/top')).toBe('size 2');
+    fs.unlinkSync(path.join(root, 'top'));
+    fs.symlinkSync(path.join(outside, 'f'), path.join(root, 'top')); // a name in the root itself, now a link out
+    expect(await ask('/r/top')).toBe('errno 76');
+    child.stdin!.end();
+    expect(await new Promise((r) => child.once('close', r))).toBe(0);
+  });
+});
+
 describe.skipIf(!hasStrace || !canOpenat2)('host syscalls per file operation (strace)', () => {
-  it('open+fstat+read+close of a file N times: exactly openat2, fstat, read, close each time (as native); stat: openat2(O_PATH), fstat, close', () => {
+  it('open+fstat+read+close of a file N times: exactly openat2, fstat, read, close each time (as native); stat of "name": one fstatat; of "dir/name": two', () => {
     const N = 25;
     const dir = path.join(tmp, 'www');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'opens_target.txt'), 'hello\n');
+    fs.mkdirSync(path.join(dir, 'html'));
+    fs.writeFileSync(path.join(dir, 'html', 'opens_target.txt'), 'hello\n');
     const log = path.join(tmp, 'strace.txt');
     const out = execFileSync('strace', ['-f', '-o', log, '-e', 'trace=%file,%desc', '-e', 'signal=none',
-      process.execPath, CLI, 'run', '--dir', `${dir}::/www`, cfix('fs_opens'), '/www', String(N)], { encoding: 'utf8', timeout: 60_000 });
+      process.execPath, CLI, 'run', '--dir', `${dir}::/www`, cfix('fs_opens'), '/www', String(N), 'html'], { encoding: 'utf8', timeout: 60_000 });
     expect(out).toBe(`ok ${N}\n`);
     const lines = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '');
     const first = lines.findIndex((l) => /openat2\(\d+, "opens_target\.txt"/.test(l));
@@ -58,7 +108,9 @@ describe.skipIf(!hasStrace || !canOpenat2)('host syscalls per file operation (st
     const norm = calls.map((c) => read(fstat(c)));
     const expected = [
       ...Array.from({ length: N }, () => ['openat2', 'fstat', 'read', 'close']).flat(),
-      ...Array.from({ length: N }, () => ['openat2(O_PATH)', 'fstat', 'close']).flat(),
+      ...Array.from({ length: N }, () => ['fstat']).flat(),
+      'openat2(O_PATH)', 'fstat', 'fstat', // "html" remembered
+      ...Array.from({ length: N - 1 }, () => ['fstat', 'fstat']).flat(),
     ];
     expect(norm).toEqual(expected);
     expect(lines.filter((l) => l.includes('readlinkat'))).toEqual([]);

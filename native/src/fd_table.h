@@ -65,6 +65,8 @@ struct FdEntry : std::enable_shared_from_this<FdEntry> {
 
   // Directories: the guest name of a preopen (empty for directories opened later).
   std::string preopen_name;
+  // The guest's /dev preopen (dev_dir.h): path_open / path_filestat_get serve device names beneath it.
+  bool dev_root = false;
   // Sockets: WASI address family and socket type, fixed at creation.
   uint8_t sock_family = 0;
   uint8_t sock_type = 0;

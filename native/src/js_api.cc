@@ -73,7 +73,7 @@ uint32_t U32(const Napi::CallbackInfo& info, size_t i) {
 std::shared_ptr<Process> ProcessOf(const Napi::CallbackInfo& info) { return FindProcess(U32(info, 0)); }
 
 // createProcess({ args, env, preopenHost, preopenGuest, socketFds, net, exitEndsHost, reusePort,
-//                 offload, offloadMaxBytes, offloadThreads, verbose }) -> id
+//                 offload, offloadMaxBytes, offloadThreads, verbose, dev }) -> id
 Napi::Value CreateProcessJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) return Fail(env, "createProcess: options required");
@@ -92,6 +92,7 @@ Napi::Value CreateProcessJs(const Napi::CallbackInfo& info) {
   po.net = Flag(opts, "net");
   po.exit_ends_host = Flag(opts, "exitEndsHost");
   po.reuse_port = Flag(opts, "reusePort");
+  po.dev = Flag(opts, "dev");
   // offload: "off" | "threads" | "uring" | "auto" (default).
   Napi::Value mode = opts.Get("offload");
   if (!mode.IsUndefined() && !mode.IsString()) return Fail(env, "createProcess: offload must be a string");

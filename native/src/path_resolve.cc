@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #ifdef __linux__
@@ -274,7 +275,78 @@ Errno ResolveParent(int root, const std::string& guest_path, unsigned flags, Res
   }
 }
 
-Errno StatBeneath(int root, const std::string& path, bool follow, struct stat* st) {
+namespace {
+// A path component that names an entry of its directory and nothing else.
+bool PlainName(std::string_view c) { return !c.empty() && c != "." && c != ".." && c.find('/') == c.npos; }
+}  // namespace
+
+struct StatDirCache::Dir {
+  int root;
+  std::string name;
+  UniqueFd fd;
+  dev_t dev;
+  ino_t ino;
+};
+
+bool StatDirCache::TryStat(int root, const std::string& path, bool follow, struct stat* st, Errno* out) {
+  // The final fstatat never follows: a symlink there is answered only when the guest asked not to follow it.
+  auto finish = [&](int dirfd, const char* name) {
+    if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) != 0) {
+      *out = LastErrno();
+      return true;
+    }
+    if (follow && S_ISLNK(st->st_mode)) return false;  // the general path follows it, confined
+    *out = err::SUCCESS;
+    return true;
+  };
+  size_t slash = path.find('/');
+  if (slash == std::string::npos) return PlainName(path) && finish(root, path.c_str());  // a name in root itself
+  std::string_view dir(path.data(), slash);
+  const char* name = path.c_str() + slash + 1;
+  if (!PlainName(dir) || !PlainName(name)) return false;
+  std::shared_ptr<Dir> d;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& s : slots_)
+      if (s && s->root == root && s->name == dir) d = s;
+  }
+  std::string dir_name(dir);
+  if (d) {
+    struct stat ds;
+    if (fstatat(root, dir_name.c_str(), &ds, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(ds.st_mode) || ds.st_dev != d->dev ||
+        ds.st_ino != d->ino) {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& s : slots_)
+        if (s == d) s.reset();
+      return false;
+    }
+  } else {
+    // Remember it: opened beneath root without following (a symlinked directory is never remembered; its link
+    // would never pass the check). The same three host calls as the general path.
+    int fd = -1;
+    if (OpenBeneath(root, dir_name, kDirWalkFlags, 0, false, &fd) != err::SUCCESS) return false;
+    d = std::make_shared<Dir>();
+    d->root = root;
+    d->name = dir_name;
+    d->fd.reset(fd);
+    struct stat ds;
+    if (fstat(fd, &ds) != 0) return false;
+    d->dev = ds.st_dev;
+    d->ino = ds.st_ino;
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_[next_++ % kSlots] = d;
+  }
+  return finish(d->fd.get(), name);
+}
+
+void StatDirCache::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& s : slots_) s.reset();
+}
+
+Errno StatBeneath(int root, const std::string& path, bool follow, struct stat* st, StatDirCache* cache) {
+  Errno answer;
+  if (cache && cache->TryStat(root, path, follow, st, &answer)) return answer;
 #ifdef __linux__
   // A trailing '/' keeps the careful path (ResolveParent documents why a kernel walk is not trusted with it).
   if (UsingOpenat2() && !path.empty() && path[0] != '/' && path.back() != '/') {

@@ -15,6 +15,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -97,10 +99,37 @@ enum ResolveFlags : unsigned {
 // *_NOFOLLOW call then treats as the link itself).
 Errno ResolveParent(int root, const std::string& path, unsigned flags, ResolvedPath* out);
 
-// stat(2) of `path` beneath `root` (following a final symlink when `follow`), for path_filestat_get. With openat2:
-// one openat2(O_PATH) + fstat + close, and no readlinkat (the kernel follows and confines the symlinks); otherwise,
-// or for a path ending in '/', ResolveParent + fstatat.
-Errno StatBeneath(int root, const std::string& path, bool follow, struct stat* st);
+// Directories that path_filestat_get looked into, per guest process, so that a server's stat("dir/name") (nginx
+// tests for its index file this way on every request) is two host calls instead of three: one fstatat of "dir" in
+// the root, which must still be the very directory remembered (same device and inode, not a symlink: the remembered
+// fd keeps that inode alive, so the pair cannot be reused by another directory), then one fstatat of "name" in it.
+// Nothing is trusted across calls but that check, so a directory renamed, swapped or replaced by a symlink on the
+// host is seen at once (the check fails, the slow path runs and remembers the new one). A few entries, replaced
+// round-robin; the fds are closed when the process ends (Clear). Thread-safe.
+class StatDirCache {
+ public:
+  StatDirCache() = default;
+  StatDirCache(const StatDirCache&) = delete;
+  StatDirCache& operator=(const StatDirCache&) = delete;
+  // Answers stat of `path` beneath `root` when the path is "name" or "dir/name" with plain names (no ".", "..",
+  // empty components or trailing '/') and the answer needs no symlink followed: returns true with *out set
+  // (the errno of the stat, or SUCCESS). Returns false when the caller must take the general path.
+  bool TryStat(int root, const std::string& path, bool follow, struct stat* st, Errno* out);
+  void Clear();
+
+ private:
+  struct Dir;
+  static constexpr size_t kSlots = 8;
+  std::mutex mu_;
+  std::shared_ptr<Dir> slots_[kSlots];
+  size_t next_ = 0;
+};
+
+// stat(2) of `path` beneath `root` (following a final symlink when `follow`), for path_filestat_get. `cache`
+// (optional) answers the common shapes in one or two host calls; otherwise with openat2: one openat2(O_PATH) +
+// fstat + close, and no readlinkat (the kernel follows and confines the symlinks); without it, or for a path
+// ending in '/', ResolveParent + fstatat.
+Errno StatBeneath(int root, const std::string& path, bool follow, struct stat* st, StatDirCache* cache = nullptr);
 
 // Host timespecs for futimens/utimensat from WASI (atim, mtim, fst_flags). INVAL for contradictory or unknown flags.
 Errno TimesFromFstflags(uint64_t atim, uint64_t mtim, uint32_t fst_flags, struct timespec out[2]);

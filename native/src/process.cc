@@ -1,5 +1,6 @@
 #include "process.h"
 
+#include "dev_dir.h"
 #include "fd_io.h"
 #include "guest_signals.h"
 #include "instance.h"
@@ -186,7 +187,39 @@ std::string Process::Init(const ProcessOptions& opts) {
     PinHostNonblocking(*e);
     fds_.Place(next++, e);
   }
+  if (opts.dev) {
+    // After everything the user placed, so that documented fd numbers (preopens from 3, --tcplisten) stay.
+    std::vector<std::string> names;
+    for (const auto& p : opts.preopens) names.push_back(p.guest_path);
+    DevPlan plan = PlanDev(names);
+    if (plan.dev) {
+      std::string dir;
+      std::string why = CreatePrivateDev(plan.shm, &dir);
+      if (!why.empty()) return why;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        private_dev_ = dir;
+      }
+      int hfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (hfd < 0) return "the guest's /dev: " + dir + ": " + std::strerror(errno);
+      auto e = std::make_shared<FdEntry>(hfd, FdKind::kDirectory, filetype::DIRECTORY);
+      e->preopen_name = "/dev";
+      e->dev_root = true;
+      e->rights_base = rights::DIR_BASE;
+      e->rights_inheriting = rights::DIR_INHERITING;
+      fds_.Place(next++, e);
+    }
+  }
   return "";
+}
+
+void Process::RemovePrivateDev() {
+  std::string dir;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dir.swap(private_dev_);
+  }
+  wasmx::RemovePrivateDev(dir);
 }
 
 void Process::HintNetDenied() {
@@ -224,6 +257,7 @@ void Process::set_cwd(std::string cwd) {
 // queued closes happen, within a bounded time (a peer that never reads cannot hold the exit forever).
 void Process::PrepareExit() {
   if (offload_) offload_->Drain(kExitDrainMs);
+  RemovePrivateDev();
 }
 
 namespace {
@@ -270,6 +304,8 @@ void ReleaseProcess(uint32_t id) {
   p->BeginDrain();
   if (!p->exiting.exchange(true)) p->InterruptThreads(wait::kExit);
   p->fds().Clear();
+  p->stat_dirs().Clear();
+  p->RemovePrivateDev();
 }
 
 }  // namespace wasmx

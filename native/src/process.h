@@ -15,6 +15,7 @@
 #include "guest_threads.h"
 #include "futex_table.h"
 #include "offload/offload.h"
+#include "path_resolve.h"
 
 namespace wasmx {
 
@@ -41,6 +42,8 @@ struct ProcessOptions {
   int stdio[3] = {-1, -1, -1};
   // Print "wasmx: listening on ADDR" on the host's stderr when the guest listens (listen_report.cc).
   bool announce_listen = false;
+  // Give the guest a /dev preopen with a private /dev/shm (dev_dir.h): WASIX guests.
+  bool dev = false;
 };
 
 class Process {
@@ -111,6 +114,11 @@ class Process {
   // Cleanup before the host process ends or the guest is torn down (flush offloaded work, etc).
   void PrepareExit();
   static constexpr uint64_t kExitDrainMs = 5000;
+  // Removes the private /dev directory (dev_dir.h), once; every end of the process calls it.
+  void RemovePrivateDev();
+
+  // path_filestat_get's remembered directories (path_resolve.h); emptied when the process is released.
+  StatDirCache& stat_dirs() { return stat_dirs_; }
 
   // listen_report.cc — the one hook sock_listen calls once the guest's socket listens: records the address,
   // prints the "listening on" line when announce_listen is set, and posts it to the listen notifier (JS).
@@ -143,6 +151,8 @@ class Process {
   std::unique_ptr<Offload> offload_;
   std::atomic<bool> bind_hint_printed_{false};
   napi_threadsafe_function listen_notifier_ = nullptr;  // guarded by mu_
+  std::string private_dev_;
+  StatDirCache stat_dirs_;  // host path of the guest's /dev (dev_dir.h), guarded by mu_; empty when none
 };
 
 // Processes by id, so that worker threads can attach to the process their spawner created.

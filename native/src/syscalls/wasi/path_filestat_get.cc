@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "dev_dir.h"
 #include "path_resolve.h"
 #include "syscall.h"
 
@@ -13,7 +14,12 @@ static Errno path_filestat_get(Instance& inst, uint32_t fd, uint32_t flags, uint
   if (Errno r = ReadGuestPath(inst.mem, path_p, path_len, &path)) return r;
   if (!inst.mem.InBounds(filestat_p, 64)) return err::FAULT;
   struct stat st;
-  if (Errno r = StatBeneath(dir->host_fd, path, flags & lookupflags::SYMLINK_FOLLOW, &st)) return r;
+  DevNode node = dir->dev_root ? DevNodeNamed(path) : DevNode::kNone;
+  if (node != DevNode::kNone) {
+    if (Errno r = StatDevNode(inst, node, &st)) return r;
+  } else if (Errno r = StatBeneath(dir->host_fd, path, flags & lookupflags::SYMLINK_FOLLOW, &st, &inst.proc->stat_dirs())) {
+    return r;
+  }
   return WriteFilestat(inst.mem, filestat_p, st);
 }
 WASMX_WASI(path_filestat_get);

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "dev_dir.h"
 #include "path_resolve.h"
 #include "syscall.h"
 
@@ -54,7 +55,14 @@ Errno PathOpen(Instance& inst, uint32_t fd, uint32_t dirflags, uint32_t path_p, 
 #endif
 
   int hfd = -1;
-  if (Errno r = OpenBeneath(dir->host_fd, path, flags, 0666, dirflags & lookupflags::SYMLINK_FOLLOW, &hfd)) return r;
+  DevNode node = dir->dev_root ? DevNodeNamed(path) : DevNode::kNone;
+  if (node != DevNode::kNone) {
+    uint32_t shared_fd = 0;
+    if (Errno r = OpenDevNode(inst, node, flags, fx & fdflagsext::CLOEXEC, &hfd, &shared_fd)) return r;
+    if (hfd < 0) return StoreU32(inst, fd_p, shared_fd);  // /dev/stdin etc.: a dup of the guest's own fd
+  } else if (Errno r = OpenBeneath(dir->host_fd, path, flags, 0666, dirflags & lookupflags::SYMLINK_FOLLOW, &hfd)) {
+    return r;
+  }
   // One host call per open: the type (and with it the rights per type, FdEntry::LearnType) is learnt when first
   // needed; libc's fstat after open (fd_filestat_get) supplies it for free. O_DIRECTORY already tells the type.
   std::shared_ptr<FdEntry> e;
