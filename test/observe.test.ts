@@ -226,14 +226,14 @@ describe('dynamic calls under --stats and --trace', () => {
     expect(lines.map((l) => TRACE_LINE.exec(l)?.[3])).toEqual([...Array(4).fill('call_dynamic'), ...Array(3).fill('closure_free')]);
   });
 
-  it("call_dynamic's time in the host leaves out the guest function it ran (30 ms in the guest)", async () => {
+  it("call_dynamic's time in the host leaves out the guest function it ran (200 ms in the guest)", async () => {
     const json = path.join(tmp, 'dyn-spin.json');
     const r = await wasmx(['run', '--stats-json', json, wat('stats_dyncalls'), 'spin']);
     expect(r.code).toBe(0);
     const rows = JSON.parse(fs.readFileSync(json, 'utf8')).imports as { name: string; calls: number; totalNs: number }[];
     const call = rows.find((i) => i.name === 'call_dynamic')!;
     expect(call.calls).toBe(1);
-    expect(call.totalNs).toBeLessThan(15e6); // the guest spun for 30 ms inside it
+    expect(call.totalNs).toBeLessThan(100e6); // the guest spun for 200 ms inside it (a loose bound: not a timing figure)
     expect(rows.find((i) => i.name === 'clock_time_get')!.calls).toBeGreaterThan(1); // its own imports count
   });
 });
