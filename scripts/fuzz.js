@@ -7,8 +7,12 @@
 // try to leave the preopen. After every call: the result is an errno (0..80), nothing threw; for calls with a
 // known out-size, guard bytes around the out-buffer are intact; a canary region no call was given is intact.
 // Every 500 calls and at the end: nothing outside the preopen changed and no secret from outside reached memory.
+// The dynamic-call imports (TypeScript's, src/dynamic-calls.ts) are fuzzed with them, over the functions of
+// test/fixtures/wat/fuzz_dyncall.wat in a table of its own: slots in and past the table, empty ones, wrong
+// signatures, closures allocated, prepared, freed twice; a trap of the guest's own function they call (or of a
+// closure's backing function) is the one throw accepted, and only from call_dynamic.
 //
-//   npm run fuzz -- --seed N --calls M [--verbose]     (also: require('./scripts/fuzz.js').runFuzz({ seed, calls }))
+//   npm run fuzz -- --seed N --calls M [--verbose]     (also: await require('./scripts/fuzz.js').runFuzz({ seed, calls }))
 //
 // A failure throws an Error whose message starts with "fuzz seed=N call=K": rerun with that seed to replay it.
 'use strict';
@@ -49,7 +53,14 @@ const OUT_SIZES = {
   proc_id: { 0: 4 }, fd_fdflags_get: { 1: 2 }, args_sizes_get: { 0: 4, 1: 4 }, environ_sizes_get: { 0: 4, 1: 4 },
   random_get: { 0: (a) => a[1] }, fd_prestat_dir_name: { 1: (a) => a[2] }, sock_pair: { 3: 4, 4: 4 },
   epoll_create: { 0: 4 }, fd_event: { 2: 4 }, sock_open: { 3: 4 }, thread_parallelism: { 0: 4 },
+  call_dynamic: { 3: (a) => a[4] }, reflect_signature: { 1: (a) => a[2] & 0xffff, 3: (a) => a[4] & 0xffff, 5: 6 },
+  closure_allocate: { 0: 4 },
 };
+// The fuzz module's stack pointer (closure frames go below it), and where its argument buffers go.
+const DYN_SP = 126976;
+// Packed value and result sizes of the fuzz module's callable functions, by slot: call_dynamic mostly gets them right.
+const DYN_SIZES = { 1: [4, 4], 2: [24, 8], 3: [0, 0], 4: [4, 12], 6: [4, 0], 9: [4, 4] };
+const DYN_VALUES = 25000, DYN_RESULTS = 26500, DYN_ARG_TYPES = 28000, DYN_RES_TYPES = 29100, DYN_RET = 30500; // + SCRATCH
 
 function makeSandbox(base) {
   const root = fs.mkdtempSync(path.join(base, 'wasmx-fuzz-'));
@@ -76,8 +87,15 @@ const PATHS = ['f.txt', 'sub', 'sub/g', 'sub/../f.txt', '.', '..', '../outside/s
   'abs-link', 'self', '/etc/passwd', 'sub/../../outside/secret', 'new', 'sub/new/', 'x.sock', 'f.txt/', '', 'a\0b',
   'sub/./g', '//f.txt', 'sub/../sub/../..', 'nope/nope'];
 
-function runFuzz({ seed = 1, calls = 50000, verbose = false, log = console.log } = {}) {
-  const { native } = require(path.join(__dirname, '..', 'dist', 'native.js'));
+async function runFuzz({ seed = 1, calls = 50000, verbose = false, log = console.log } = {}) {
+  const dist = (m) => require(path.join(__dirname, '..', 'dist', m));
+  const { native } = dist('native.js');
+  const { DynamicCalls, DYNAMIC_CALL_SIGNATURES } = dist('dynamic-calls.js');
+  const { readTableLayout } = dist('wasm-binary.js');
+  const { watToWasm } = dist('loader.js');
+  const { asTrap } = dist('trap.js');
+  const dynFile = path.join(__dirname, '..', 'test', 'fixtures', 'wat', 'fuzz_dyncall.wat');
+  const dynBytes = await watToWasm(dynFile, new Uint8Array(fs.readFileSync(dynFile)));
   const addon = native();
   const r = rng(seed);
   const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -88,12 +106,22 @@ function runFuzz({ seed = 1, calls = 50000, verbose = false, log = console.log }
   const memory = new WebAssembly.Memory({ initial: 2, maximum: maxPages });
   const pid = addon.createProcess({ args: ['fuzz', 'a', 'bb'], env: ['K=V'], preopenHost: [box.sb], preopenGuest: ['/sb'],
     net: false, exitEndsHost: false, offload: 'off' });
-  const [imports] = addon.createInstance(pid, memory, 1, r.chance(0.5));
+  const [imports, , , hooks] = addon.createInstance(pid, memory, 1, r.chance(0.5), true);
   const funcs = [];
   for (const d of addon.importTable()) {
     if (EXCLUDED.has(d.name) || d.module === 'wasi') continue;
     funcs.push({ name: d.name, module: d.module, fn: imports[d.module][d.name], sig: d.signature });
   }
+  // The dynamic calls, with the instance's hooks (signals at return), over the fuzz module's table.
+  const dyn = new DynamicCalls(readTableLayout(dynBytes), hooks);
+  const dynExports = new WebAssembly.Instance(new WebAssembly.Module(dynBytes), { env: { memory } }).exports;
+  dyn.bind(dynExports, memory);
+  const dynTable = dynExports.__indirect_function_table;
+  const dynImports = dyn.imports();
+  for (const [name, sig] of Object.entries(DYNAMIC_CALL_SIGNATURES)) funcs.push({ name, module: 'wasix_32v1', fn: dynImports[name], sig });
+  const closures = new Set(); // allocated and not freed
+  const freed = []; // freed lately (double frees, prepares of freed slots)
+  const closureSizes = new Map(); // prepared closure slot -> [values, results] packed sizes
   const bytes = () => new Uint8Array(memory.buffer);
   const size = () => memory.buffer.byteLength;
   const openFds = new Set([3]);
@@ -153,6 +181,23 @@ function runFuzz({ seed = 1, calls = 50000, verbose = false, log = console.log }
       v.setUint32(at + i * 8 + 4, r.chance(0.9) ? r.int(512) : r.pick([0, 0xffffffff, size()]), true);
     }
     return [r.chance(0.9) ? at : ptr(), n];
+  };
+  // A table slot for the dynamic calls: the module's functions and empty slots, closures live and freed, slots at
+  // and past the table's end, huge indexes.
+  const slot = () => {
+    switch (r.int(7)) {
+      case 0: case 1: return r.int(16);
+      case 2: case 3: return closures.size ? r.pick([...closures]) : r.int(16);
+      case 4: return freed.length ? r.pick(freed) : 16 + r.int(64);
+      case 5: return dynTable.length + r.int(4) - 1;
+      default: return r.pick([0xffffffff, 0x80000000, 0xffff, r.int(2 ** 32)]);
+    }
+  };
+  const dynLen = () => (r.chance(0.85) ? r.int(40) : r.pick([0xffffffff, 0x80000000, size(), 0x10000 + r.int(8)]));
+  // `n` value-type bytes at `at`: mostly valid (i32, i64, f32, f64, v128), now and then not.
+  const typeBytes = (at, n) => {
+    for (let i = 0; i < n && at + i < size(); i++) bytes()[at + i] = r.chance(0.97) ? r.int(5) : 5 + r.int(251);
+    return at;
   };
   // Arguments for a call: crafted where a random value would block for good, else random by position.
   const argsFor = (f) => {
@@ -220,6 +265,33 @@ function runFuzz({ seed = 1, calls = 50000, verbose = false, log = console.log }
         a[0] = fd(); a[1] = r.chance(0.9) ? at : ptr();
         break;
       }
+      case 'call_dynamic': {
+        const at = SCRATCH + DYN_VALUES;
+        for (let i = 0; i < 64; i++) bytes()[at + i] = r.int(256);
+        const callable = [...Object.keys(DYN_SIZES).map(Number), ...closureSizes.keys()];
+        a[0] = r.chance(0.5) ? r.pick(callable) : slot(); a[1] = r.chance(0.85) ? at : ptr(); a[2] = dynLen();
+        a[3] = r.chance(0.85) ? SCRATCH + DYN_RESULTS + r.int(64) : ptr(); a[4] = dynLen();
+        const known = DYN_SIZES[a[0]] ?? closureSizes.get(a[0]);
+        if (known && r.chance(0.7)) [a[2], a[4]] = r.chance(0.8) ? known : [known[0] + r.int(3) - 1, known[1] + r.int(3) - 1].map((x) => x >>> 0);
+        a[5] = r.chance(0.9) ? r.int(2) : r.int(2 ** 32);
+        break;
+      }
+      case 'reflect_signature':
+        a[0] = slot(); a[1] = r.chance(0.85) ? SCRATCH + DYN_ARG_TYPES : ptr(); a[2] = dynLen();
+        a[3] = r.chance(0.85) ? SCRATCH + DYN_RES_TYPES : ptr(); a[4] = dynLen(); a[5] = r.chance(0.85) ? SCRATCH + DYN_RET : ptr();
+        break;
+      case 'closure_allocate': a[0] = r.chance(0.85) ? SCRATCH + DYN_RET + 4 * r.int(64) : ptr(); break;
+      case 'closure_prepare': {
+        // Mostly a few values; now and then V8's most (1000), one past it, or a huge count.
+        const count = () => (r.chance(0.9) ? r.int(9) : r.chance(0.5) ? r.int(1001) : r.pick([1000, 1001, 0xffffffff, size()]));
+        a[0] = r.chance(0.7) ? r.pick([7, 7, 8, 1, 0]) : slot(); a[1] = closures.size && r.chance(0.6) ? r.pick([...closures]) : slot();
+        a[3] = count(); a[5] = count();
+        a[2] = r.chance(0.9) ? typeBytes(SCRATCH + DYN_ARG_TYPES, Math.min(a[3], 1001)) : ptr();
+        a[4] = r.chance(0.9) ? typeBytes(SCRATCH + DYN_RES_TYPES, Math.min(a[5], 1001)) : ptr();
+        a[6] = r.int(2 ** 32);
+        break;
+      }
+      case 'closure_free': a[0] = slot(); break;
       default: break;
     }
     return a;
@@ -249,14 +321,36 @@ function runFuzz({ seed = 1, calls = 50000, verbose = false, log = console.log }
     current = `${f.module}.${f.name}(${a.map(String).join(', ')})`;
     if (verbose) log(`${k}: ${current}`);  // before the call: a hang shows the call that hangs
     let res;
+    let trapped = false;
     try {
       res = f.fn(...a);
     } catch (e) {
-      fail(k, `threw ${e && e.message}`);
+      // call_dynamic runs guest code (the fuzz module's, or a closure and its backing function): its trap is the
+      // guest's, as through a direct call. Nothing else may throw.
+      if (f.name !== 'call_dynamic' || !asTrap(e)) fail(k, `threw ${e && e.message}`);
+      trapped = true;
     }
     calls_done++;
-    if (verbose) log(`  -> ${res}`);
+    if (verbose) log(`  -> ${trapped ? 'trap' : res}`);
+    if (trapped) {
+      // A trap leaves the guest's stack where it was (a closure's frame is not popped) and may have run a stack of
+      // closures through memory: a real guest is over. Here: a fresh stack, the canary refilled, no checks.
+      dynExports.__stack_pointer.value = DYN_SP;
+      bytes().fill(0xa5, CANARY[0], CANARY[1]);
+      continue;
+    }
     if (f.sig.endsWith(':i') && !(Number.isInteger(res) && res >= 0 && res <= 80)) fail(k, `result ${res} is not an errno`);
+    if (f.name === 'closure_allocate' && res === 0) closures.add(new DataView(memory.buffer).getUint32(a[0], true));
+    if (f.name === 'closure_free' && res === 0 && closures.delete(a[0])) {
+      freed.splice(0, freed.length >= 64 ? 1 : 0, a[0]);
+      closureSizes.delete(a[0]);
+    }
+    if (f.name === 'closure_prepare' && res === 0) {
+      const SIZE = [4, 8, 4, 8, 16];
+      const packed = (at, n) => Array.from(bytes().subarray(at, at + n), (t) => SIZE[t]).reduce((x, y) => x + y, 0);
+      closureSizes.set(a[1], [packed(a[2], a[3]), packed(a[4], a[5])]);
+    }
+    if (f.name === 'call_dynamic' && dynExports.__stack_pointer.value !== DYN_SP) fail(k, 'the stack pointer moved');
     const b = bytes();
     for (const [at, n] of guards) {
       for (let i = at - GUARD; i < at; i++) if (b[i] !== 0x5a) fail(k, `wrote ${at - i} byte(s) before its out-buffer`);
@@ -307,11 +401,10 @@ if (require.main === module) {
   const seed = opt('seed', Date.now() % 1e9);
   const calls = opt('calls', 200000);
   const t0 = Date.now();
-  try {
-    const res = runFuzz({ seed, calls, verbose: argv.includes('--verbose') });
+  runFuzz({ seed, calls, verbose: argv.includes('--verbose') }).then((res) => {
     console.log(`fuzz seed=${res.seed}: ${res.calls} calls, no failure (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
+  }, (e) => {
     console.error(e.message);
     process.exit(1);
-  }
+  });
 }

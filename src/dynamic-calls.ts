@@ -36,6 +36,20 @@ const typeKey = (t: FuncType): string => `${t.params.join(',')}:${t.results.join
 /** Closure modules compiled in this thread, by signature and memory kind (instantiated once per closure). */
 const closureModules = new Map<string, WebAssembly.Module>();
 
+type ImportFn = (...args: number[]) => number;
+
+/** What the addon gives an instance's JS-implemented imports (createInstance's fourth result, js_api.cc). */
+export interface JsImportHooks {
+  /** Nonzero when a signal or the process's exit waits for this thread (a view of the instance's word). */
+  attention: Uint32Array;
+  /** Delivers it: runs the guest's signal handler, or unwinds the thread (throws) when its process ends. */
+  deliverPending(): void;
+  /** Reports a finished call of observed import `id` to --stats / --trace (errno undefined: it did not return). */
+  observeCall(id: number, errno: number | undefined, ns: number, ...args: number[]): void;
+}
+/** For a DynamicCalls with no addon instance behind it (an imported table only; tests): nothing ever waits. */
+const NO_HOOKS: JsImportHooks = { attention: new Uint32Array(1), deliverPending: () => {}, observeCall: () => {} };
+
 /** Thrown inside a call for a guest pointer out of range: becomes FAULT. */
 class Fault extends Error {}
 
@@ -54,7 +68,7 @@ export class DynamicCalls {
   private readonly closures = new Map<number, FuncType | undefined>();
   private readonly freeSlots: number[] = [];
 
-  constructor(private readonly layout: TableLayout) {}
+  constructor(private readonly layout: TableLayout, private readonly hooks: JsImportHooks = NO_HOOKS) {}
 
   /** The table to pass as the module's table import, when it imports one. */
   importedTable(initial: number): WebAssembly.Table {
@@ -74,9 +88,14 @@ export class DynamicCalls {
     this.memory = memory;
   }
 
-  /** The import functions, to go under wasix_32v1. */
-  imports(): Record<string, (...args: number[]) => number> {
-    return {
+  /**
+   * The import functions, to go under wasix_32v1. Like the addon's trampoline (native/src/import_registry.h), each
+   * one ends by delivering what waits for the thread (a signal, or its process's exit) when the attention word
+   * says so. `observerIds` (name -> id, from the addon's observedImportId; only when --stats / --trace is on):
+   * those imports are also counted and traced by the addon's one observer; without it they are not wrapped.
+   */
+  imports(observerIds?: Record<string, number>): Record<string, ImportFn> {
+    const raw: Record<string, ImportFn> = {
       call_dynamic: (fn, values, valuesLen, results, resultsLen, strict) => this.callDynamic(fn >>> 0, values >>> 0, valuesLen >>> 0, results >>> 0, resultsLen >>> 0, (strict & 0xff) !== 0),
       reflect_signature: (fn, argTypes, argLen, resTypes, resLen, ret) =>
         this.guard(() => this.reflectSignature(fn >>> 0, argTypes >>> 0, argLen & 0xffff, resTypes >>> 0, resLen & 0xffff, ret >>> 0)),
@@ -84,6 +103,54 @@ export class DynamicCalls {
       closure_prepare: (backing, closure, argTypes, argLen, resTypes, resLen, data) =>
         this.guard(() => this.closurePrepare(backing >>> 0, closure >>> 0, argTypes >>> 0, argLen >>> 0, resTypes >>> 0, resLen >>> 0, data >>> 0)),
       closure_free: (closure) => this.guard(() => this.closureFree(closure >>> 0)),
+    };
+    const { attention, deliverPending } = this.hooks;
+    const out: Record<string, ImportFn> = {};
+    for (const name of Object.keys(raw)) {
+      const id = observerIds?.[name] ?? -1;
+      const f = id >= 0 ? this.observed(id, DYNAMIC_CALL_SIGNATURES[name].indexOf(':'), raw[name]) : raw[name];
+      // Seven parameters: the most any of them has (closure_prepare).
+      out[name] = (a, b, c, d, e, g, h) => {
+        const r = f(a, b, c, d, e, g, h);
+        if (attention[0] !== 0) deliverPending(); // one load, as in the trampoline (CheckPendingSignals)
+        return r;
+      };
+    }
+    return out;
+  }
+
+  /** Guest time inside the observed call in progress (ms): what call_dynamic's called function took. */
+  private guestMs = 0;
+  /** How call_dynamic calls the guest's function: timed while observed, so that its time is not the host's. */
+  private invokeGuest: (target: (...args: unknown[]) => unknown, args: unknown[]) => unknown = (target, args) => target(...args);
+
+  /** `f`, reporting each finished call to the addon's observer (--stats / --trace): its arguments as the guest
+   * passed them, its errno (none when it ended by a trap or an exit unwinding through it) and its time in the
+   * host, which leaves out the guest code call_dynamic ran (that code's own imports are observed by themselves). */
+  private observed(id: number, arity: number, f: ImportFn): ImportFn {
+    const observeCall = this.hooks.observeCall;
+    this.invokeGuest = (target, args) => {
+      const t = performance.now();
+      try {
+        return target(...args);
+      } finally {
+        this.guestMs += performance.now() - t;
+      }
+    };
+    return (...all: number[]) => {
+      const args = all.slice(0, arity);
+      const outer = this.guestMs; // a call_dynamic nested in the guest code of another
+      this.guestMs = 0;
+      const t0 = performance.now();
+      let r: number | undefined;
+      try {
+        r = f(...args);
+        return r;
+      } finally {
+        const ns = Math.max(0, (performance.now() - t0 - this.guestMs) * 1e6);
+        this.guestMs = outer;
+        observeCall(id, r, ns, ...args);
+      }
     };
   }
 
@@ -165,7 +232,7 @@ export class DynamicCalls {
       return e instanceof Fault ? FAULT : INVAL;
     }
     // The guest's own function: its traps, exits and exceptions go on up to the caller as they are.
-    const returned = target(...args);
+    const returned = this.invokeGuest(target, args);
     return this.guard(() => {
       const out = type.results.length === 1 ? [returned] : type.results.length === 0 ? [] : [...(returned as Iterable<unknown>)];
       const size = type.results.reduce((n, v) => n + packedSize(v), 0);

@@ -3,6 +3,7 @@
  * the environment variable WASMX_ADDON when it is set (e.g. the sanitizer build: WASMX_ADDON=build-asan/Release/wasmx.node).
  */
 import path from 'node:path';
+import type { JsImportHooks } from './dynamic-calls';
 import { WasmxError } from './errors';
 
 export interface NativeImportDef {
@@ -72,6 +73,8 @@ export interface ObserverSpec {
   traceOnly?: string[];
   /** Trace lines go to this file (default: stderr). */
   traceFile?: string;
+  /** Imports implemented in JS that report their calls to the observer (the dynamic calls). */
+  jsImports?: string[];
 }
 
 export interface NativeAddon {
@@ -93,6 +96,10 @@ export interface NativeAddon {
    * instance's exports (signal delivery to the export named by callback_signal). `wasix`: the module imports
    * wasix_32v1 (WASIX semantics where preview1 differs). */
   createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number, wasix?: boolean): [ImportObject, (memory: WebAssembly.Memory) => void, (exports: WebAssembly.Exports) => void];
+  /** The same, and (`jsHooks` true) the hooks the instance's JS-implemented imports use (src/dynamic-calls.ts). */
+  createInstance(processId: number, memory: WebAssembly.Memory | null, tid: number, wasix: boolean, jsHooks: true): [ImportObject, (memory: WebAssembly.Memory) => void, (exports: WebAssembly.Exports) => void, JsImportHooks];
+  /** The observer id of a JS-implemented import named in configureObserver's jsImports; -1 when --stats and --trace are off. */
+  observedImportId(name: string): number;
   /** Installs the function the addon calls (on this thread) when a guest thread spawns another. */
   setThreadSpawner(processId: number, spawn: (tid: number, startArg: number) => void): void;
   /** Records that a guest thread ended; returns how many of the process's threads are still alive. */

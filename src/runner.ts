@@ -2,7 +2,7 @@
 import { WasmxError } from './errors';
 import { LinkOptions, createImportedMemory, importsWasix, linkImports, planLinking } from './linker';
 import { LoadedModule } from './loader';
-import { DynamicCalls, usesDynamicCalls } from './dynamic-calls';
+import { DYNAMIC_CALL_SIGNATURES, DynamicCalls, usesDynamicCalls } from './dynamic-calls';
 import { ImportStatsRow, OffloadMode, native } from './native';
 import { asTrap } from './trap';
 
@@ -59,10 +59,18 @@ export function configureObservation(opts: Pick<GuestProcessOptions, 'stats' | '
   const stats = !!opts.stats || opts.statsJson !== undefined;
   if (!trace && !stats) return;
   try {
-    native().configureObserver({ stats, trace, traceOnly: only, ...(opts.statsJson ? { statsJson: opts.statsJson } : {}), ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
+    // The dynamic calls are TypeScript's (src/dynamic-calls.ts) but are observed by the addon's one observer too.
+    native().configureObserver({ stats, trace, traceOnly: only, jsImports: Object.keys(DYNAMIC_CALL_SIGNATURES), ...(opts.statsJson ? { statsJson: opts.statsJson } : {}), ...(opts.traceFile ? { traceFile: opts.traceFile } : {}) });
   } catch (e) {
     throw new WasmxError((e as Error).message, 2);
   }
+}
+
+/** The observer ids of the dynamic-call imports when --stats / --trace is on in this host process (decided per
+ * instance: a guest thread's worker asks the addon, where the configuration lives); undefined when it is off. */
+function observerIds(): Record<string, number> | undefined {
+  const ids = Object.fromEntries(Object.keys(DYNAMIC_CALL_SIGNATURES).map((n) => [n, native().observedImportId(n)]));
+  return Object.values(ids).some((id) => id >= 0) ? ids : undefined;
 }
 
 /** A guest process in the addon for `loaded`, released when the run ends. A WASIX `loaded` also gets a /dev (with a
@@ -104,11 +112,14 @@ export type ModuleRef = Pick<LoadedModule, 'file' | 'module' | 'imports' | 'tabl
 export function instantiate(loaded: ModuleRef, processId: number, opts: LinkOptions, memory?: WebAssembly.Memory, tid = MAIN_TID): GuestInstance {
   const plan = planLinking(loaded.imports, opts);
   const mem = memory ?? (plan.memoryImport ? createImportedMemory(plan.memoryImport) : undefined);
-  const [hostImports, bindMemory, bindExports] = native().createInstance(processId, mem ?? null, tid, importsWasix(loaded.imports));
+  const dynamicCalls = usesDynamicCalls(loaded.imports);
+  const [hostImports, bindMemory, bindExports, hooks] = dynamicCalls
+    ? native().createInstance(processId, mem ?? null, tid, importsWasix(loaded.imports), true)
+    : native().createInstance(processId, mem ?? null, tid, importsWasix(loaded.imports));
   // Dynamic calls and closures are implemented here in JS (they need the table), one set per instance.
   // (A module whose table could not be read gets them all the same; they answer NOTSUP.)
-  const dynamic = usesDynamicCalls(loaded.imports) ? new DynamicCalls(loaded.table ?? { types: [], segments: [] }) : undefined;
-  if (dynamic) Object.assign((hostImports.wasix_32v1 ??= {}), dynamic.imports());
+  const dynamic = dynamicCalls ? new DynamicCalls(loaded.table ?? { types: [], segments: [] }, hooks) : undefined;
+  if (dynamic) Object.assign((hostImports.wasix_32v1 ??= {}), dynamic.imports(observerIds()));
   const table = plan.tableImport ? (dynamic ?? new DynamicCalls({ types: [], segments: [] })).importedTable(plan.tableImport.initial) : undefined;
   const imports = linkImports(loaded.imports, plan, hostImports, mem, opts, table);
   let instance: WebAssembly.Instance;

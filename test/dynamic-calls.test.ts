@@ -3,13 +3,15 @@
  * uses them the way libffi's WASIX port does (test/fixtures/c/dyncall_closures.c checks every result itself and
  * prints one line per check), and the edge cases C cannot reach through a WAT module driven from here.
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModule } from '../src/loader';
 import { createGuestProcess, instantiate } from '../src/runner';
 import { native } from '../src/native';
 import { TABLE_EXPORT, ValType, exposeTable, readTableLayout } from '../src/wasm-binary';
 import { closureModuleBytes } from '../src/closure-module';
-import { cfix, wasmx, wat } from './helpers';
+import { CLI, ROOT, cfix, wasmx, wat } from './helpers';
 
 const FAULT = 21, INVAL = 28, NOTSUP = 58;
 
@@ -89,4 +91,45 @@ describe('dynamic calls and closures', () => {
     expect(exposeTable(open)).toBe(open);
     expect(readTableLayout(open).access).toEqual({ export: 'tbl' });
   });
+});
+
+// Like the addon's imports, the dynamic calls deliver what waits for the thread as they return: a guest that makes
+// no other call (test/fixtures/wat/dyncall_signal.wat spins in closure_free) still gets its signals, and still
+// unwinds when its process ends. Without that, both guests below spin until the test kills them.
+describe('signals and exits at a dynamic call', () => {
+  // Starts `node args`, resolves once its stdout has "spin\n" (the guest is in its loop), then on `act`.
+  const spinning = (args: string[]) => {
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const ended = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+      child.on('close', (code) => (clearTimeout(killer), resolve({ code, out, err }))));
+    const ready = (async () => {
+      for (const t0 = Date.now(); !out.includes('spin\n'); await new Promise((r) => setTimeout(r, 10))) {
+        if (Date.now() - t0 > 15_000 || child.exitCode !== null) throw new Error(`no "spin" line; stderr: ${err}`);
+      }
+    })();
+    return { child, ready, ended };
+  };
+
+  it('a host signal reaches the handler of a guest spinning in closure_free', async () => {
+    const g = spinning([CLI, 'run', wat('dyncall_signal'), 'handler']);
+    await g.ready;
+    g.child.kill('SIGUSR2');
+    expect(await g.ended).toEqual({ code: 0, out: 'spin\nhandled in loop\n', err: '' });
+  }, 20_000);
+
+  it("run()'s abort (SIGTERM, no handler) unwinds a guest spinning in closure_free: 143", async () => {
+    const script = `const w = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
+      const ac = new AbortController();
+      process.stdin.once('data', () => ac.abort());
+      w.run(${JSON.stringify(wat('dyncall_signal'))}, { signal: ac.signal }).then((code) => { process.stderr.write('code=' + code); process.exit(0); });`;
+    const g = spinning(['-e', script]);
+    await g.ready;
+    g.child.stdin.write('go\n');
+    expect(await g.ended).toEqual({ code: 0, out: 'spin\n', err: 'code=143' });
+  }, 20_000);
 });

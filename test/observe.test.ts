@@ -161,3 +161,79 @@ describe('library option stats', () => {
     expect(statsTable(r.err)).toEqual(EXPECTED); // and the table on stderr
   });
 });
+
+// The dynamic calls are implemented in TypeScript (src/dynamic-calls.ts) but counted and traced by the same
+// observer as the addon's imports (test/fixtures/wat/stats_dyncalls.wat makes this sequence).
+const DYN_SEQUENCE = [
+  'args_sizes_get',
+  'reflect_signature', 'reflect_signature',
+  'call_dynamic', 'fd_write', 'call_dynamic', 'call_dynamic', // $hello's fd_write ends before its call_dynamic
+  'closure_allocate', 'closure_allocate',
+  'closure_prepare', 'closure_prepare',
+  'call_dynamic',
+  'closure_free', 'closure_free', 'closure_free',
+];
+const DYN_EXPECTED: Record<string, { calls: number; errors: number }> = {
+  args_sizes_get: { calls: 1, errors: 0 },
+  reflect_signature: { calls: 2, errors: 1 }, // INVAL: empty slot
+  call_dynamic: { calls: 4, errors: 1 }, // INVAL: past the table
+  fd_write: { calls: 1, errors: 0 },
+  closure_allocate: { calls: 2, errors: 0 },
+  closure_prepare: { calls: 2, errors: 1 }, // INVAL: not an allocated closure
+  closure_free: { calls: 3, errors: 0 }, // the double free does nothing, successfully
+};
+
+describe('dynamic calls under --stats and --trace', () => {
+  it('counts each of the five exactly, in the table and in --stats-json, next to the addon imports', async () => {
+    const json = path.join(tmp, 'dyn-stats.json');
+    const r = await wasmx(['run', '--stats-json', json, wat('stats_dyncalls')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe('hi\n');
+    expect(statsTable(r.stderr)).toEqual(DYN_EXPECTED);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const byName = Object.fromEntries(report.imports.map((i: { name: string; calls: number; errors: number }) => [i.name, { calls: i.calls, errors: i.errors }]));
+    expect(byName).toEqual(DYN_EXPECTED);
+    expect(report.total).toMatchObject({ calls: DYN_SEQUENCE.length, errors: 3 });
+    for (const i of report.imports) expect(i.meanNs).toBeCloseTo(i.totalNs / i.calls, 0);
+  });
+
+  it('traces them in call order, in the same line format, with their arguments and errno', async () => {
+    const file = path.join(tmp, 'dyn-trace.txt');
+    const r = await wasmx(['run', '--trace-file', file, wat('stats_dyncalls')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    const parsed = lines.map((l) => {
+      const m = TRACE_LINE.exec(l);
+      expect(m, `trace line: ${l}`).not.toBeNull();
+      return { tid: m![2], name: m![3], args: m![4], result: m![5] };
+    });
+    expect(parsed.map((p) => p.name)).toEqual(DYN_SEQUENCE);
+    expect(parsed.every((p) => p.tid === '1')).toBe(true);
+    expect(parsed[1]).toMatchObject({ args: '1, 200, 4, 210, 4, 220', result: 'SUCCESS' });
+    expect(parsed[2]).toMatchObject({ args: '0, 200, 4, 210, 4, 220', result: 'INVAL' });
+    expect(parsed[3]).toMatchObject({ args: '1, 300, 8, 320, 4, 1', result: 'SUCCESS' });
+    expect(parsed[6]).toMatchObject({ args: '99, 0, 0, 0, 0, 1', result: 'INVAL' });
+    expect(parsed[7]).toMatchObject({ args: '400', result: 'SUCCESS' });
+    expect(parsed[10]).toMatchObject({ args: expect.stringMatching(/^3, 9999, 410, 1, 410, 1, 0$/), result: 'INVAL' });
+  });
+
+  it('WASMX_TRACE selects them by name like any import', async () => {
+    const r = await wasmx(['run', wat('stats_dyncalls')], { env: { ...process.env, WASMX_TRACE: 'closure_free,call_dynamic' } });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => TRACE_LINE.exec(l)?.[3])).toEqual([...Array(4).fill('call_dynamic'), ...Array(3).fill('closure_free')]);
+  });
+
+  it("call_dynamic's time in the host leaves out the guest function it ran (200 ms in the guest)", async () => {
+    const json = path.join(tmp, 'dyn-spin.json');
+    const r = await wasmx(['run', '--stats-json', json, wat('stats_dyncalls'), 'spin']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(fs.readFileSync(json, 'utf8')).imports as { name: string; calls: number; totalNs: number }[];
+    const call = rows.find((i) => i.name === 'call_dynamic')!;
+    expect(call.calls).toBe(1);
+    expect(call.totalNs).toBeLessThan(100e6); // the guest spun for 200 ms inside it (a loose bound: not a timing figure)
+    expect(rows.find((i) => i.name === 'clock_time_get')!.calls).toBeGreaterThan(1); // its own imports count
+  });
+});

@@ -23,6 +23,12 @@ namespace {
 ObserverConfig g_cfg;
 int g_trace_fd = 2;
 std::vector<uint8_t> g_traced;  // per import id: 1 = trace it
+// Per import id, its name: the registry's imports, then the JS-implemented ones (ObserverConfig::js_imports).
+std::vector<std::string> g_names;
+size_t g_registry_size = 0;
+// Counter rows per thread: room for the JS-implemented imports a later ConfigureObserver may add (a thread's
+// table is made on its first observed call and never resized).
+constexpr size_t kMaxJsImports = 32;
 // Per import id, the argument indexes of (ptr, len) pairs that are guest path strings (-1 = none).
 std::vector<std::pair<int8_t, int8_t>> g_path_args;
 
@@ -41,7 +47,7 @@ std::vector<std::shared_ptr<ThreadCounters>> g_tables;  // kept after their thre
 ThreadCounters& MyCounters() {
   thread_local std::shared_ptr<ThreadCounters> mine;
   if (!mine) {
-    mine = std::make_shared<ThreadCounters>(ImportRegistry().size());
+    mine = std::make_shared<ThreadCounters>(ImportRegistry().size() + kMaxJsImports);
     std::lock_guard<std::mutex> lock(g_tables_mu);
     g_tables.push_back(mine);
   }
@@ -103,7 +109,7 @@ void TraceLine(uint32_t id, Instance& inst, const uint64_t* args, const ArgKind*
   char b[64];
   std::snprintf(b, sizeof b, "[p%u t%u] ", inst.proc ? inst.proc->id() : 0, inst.tid);
   line.append(b);
-  line.append(ImportRegistry()[id].name);
+  line.append(g_names[id]);
   line.push_back('(');
   auto paths = g_path_args[id];
   for (size_t i = 0; i < n; i++) {
@@ -163,11 +169,19 @@ uint64_t ObserveNowNs() {
 
 std::string ConfigureObserver(const ObserverConfig& cfg) {
   const auto& defs = ImportRegistry();
-  std::vector<uint8_t> traced(defs.size(), cfg.trace_only.empty() ? 1 : 0);
+  // The names: the registry's, then the JS-implemented imports (kept from an earlier configuration, so that
+  // their ids stay what instances already use).
+  std::vector<std::string> names;
+  for (const auto& d : defs) names.push_back(d.name);
+  for (size_t i = defs.size(); i < g_names.size(); i++) names.push_back(g_names[i]);
+  for (const auto& js : cfg.js_imports)
+    if (std::find(names.begin(), names.end(), js) == names.end()) names.push_back(js);
+  if (names.size() > defs.size() + kMaxJsImports) return "configureObserver: too many JS imports";
+  std::vector<uint8_t> traced(names.size(), cfg.trace_only.empty() ? 1 : 0);
   for (const auto& name : cfg.trace_only) {
     bool found = false;
-    for (size_t i = 0; i < defs.size(); i++)
-      if (name == defs[i].name) traced[i] = 1, found = true;
+    for (size_t i = 0; i < names.size(); i++)
+      if (name == names[i]) traced[i] = 1, found = true;
     if (!found) return "WASMX_TRACE: no import named '" + name + "'";
   }
   int fd = 2;
@@ -179,7 +193,9 @@ std::string ConfigureObserver(const ObserverConfig& cfg) {
   g_trace_fd = fd;
   g_traced = std::move(traced);
   g_path_args.clear();
-  for (const auto& d : defs) g_path_args.push_back(PathArgsOf(d.name));
+  for (const auto& n : names) g_path_args.push_back(PathArgsOf(n.c_str()));
+  g_names = std::move(names);
+  g_registry_size = defs.size();
   g_observe.store((cfg.stats ? observe::kStats : 0) | (cfg.trace ? observe::kTrace : 0));
   return "";
 }
@@ -188,7 +204,7 @@ void ObserveCall(uint32_t id, Instance& inst, const uint64_t* args, const ArgKin
                  int64_t result, uint64_t ns) {
   uint32_t flags = g_observe.load(std::memory_order_relaxed);
   if (flags & observe::kStats) {
-    Counter& c = MyCounters().c[id];
+    Counter& c = MyCounters().c[id];  // id < g_names.size() <= the table's rows
     Bump(c.calls, 1);
     if (rk == ResultKind::kErrno ? result != 0 : rk == ResultKind::kInt32 ? result < 0 : false) Bump(c.errors, 1);
     Bump(c.ns, ns);
@@ -196,9 +212,23 @@ void ObserveCall(uint32_t id, Instance& inst, const uint64_t* args, const ArgKin
   if ((flags & observe::kTrace) && id < g_traced.size() && g_traced[id]) TraceLine(id, inst, args, kinds, n, rk, result, ns);
 }
 
+void ObserveJsCall(uint32_t id, Instance& inst, const uint64_t* args, size_t n, bool returned, uint32_t result, uint64_t ns) {
+  if (id < g_registry_size || id >= g_names.size()) return;
+  static constexpr ArgKind kinds[8] = {ArgKind::kU32, ArgKind::kU32, ArgKind::kU32, ArgKind::kU32,
+                                       ArgKind::kU32, ArgKind::kU32, ArgKind::kU32, ArgKind::kU32};
+  ObserveCall(id, inst, args, kinds, std::min<size_t>(n, 8), returned ? ResultKind::kErrno : ResultKind::kNone, result, ns);
+}
+
+int32_t ObservedJsImportId(const std::string& name) {
+  if (g_observe.load() == 0) return -1;
+  for (size_t i = g_registry_size; i < g_names.size(); i++)
+    if (g_names[i] == name) return int32_t(i);
+  return -1;
+}
+
 std::vector<ImportStatsRow> CollectImportStats() {
   const auto& defs = ImportRegistry();
-  std::vector<ImportStatsRow> rows(defs.size());
+  std::vector<ImportStatsRow> rows(g_names.empty() ? defs.size() : g_names.size());
   {
     std::lock_guard<std::mutex> lock(g_tables_mu);
     for (const auto& t : g_tables)
@@ -208,7 +238,7 @@ std::vector<ImportStatsRow> CollectImportStats() {
         rows[i].ns += t->c[i].ns.load(std::memory_order_relaxed);
       }
   }
-  for (size_t i = 0; i < rows.size(); i++) rows[i].name = defs[i].name;
+  for (size_t i = 0; i < rows.size(); i++) rows[i].name = g_names.empty() ? defs[i].name : g_names[i];
   rows.erase(std::remove_if(rows.begin(), rows.end(), [](const ImportStatsRow& r) { return r.calls == 0; }), rows.end());
   std::stable_sort(rows.begin(), rows.end(), [](const ImportStatsRow& a, const ImportStatsRow& b) { return a.ns > b.ns; });
   return rows;

@@ -11,6 +11,9 @@
 //          (guest process id and thread id, the arguments as the guest passed them: i32 in decimal, u64 in hex,
 //          guest path strings decoded; the result's errno name; the time spent in the host).
 // The counters cover every guest in the host process (serve: all instances summed).
+// Imports implemented in JS (the dynamic calls, src/dynamic-calls.ts) are observed here too, so that there is one
+// table and one trace writer: configureObserver names them (ObserverConfig::js_imports), they get the ids after
+// the registry's, and their JS wrapper reports each finished call through ObserveCall (js_api.cc observeCall).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -31,6 +34,8 @@ struct ObserverConfig {
   bool trace = false;
   std::vector<std::string> trace_only;  // trace only these imports (WASMX_TRACE=a,b); empty = all
   std::string trace_file;               // "" = stderr
+  // Imports implemented in JS that report their calls through ObserveCall (ids after the registry's).
+  std::vector<std::string> js_imports;
 };
 // Turns observation on. Returns "" or an error for the user (a trace file that cannot be opened, an unknown name).
 std::string ConfigureObserver(const ObserverConfig& cfg);
@@ -43,6 +48,13 @@ struct Instance;
 // Records one finished call of import `id` (stats and/or trace). `args` holds the decoded arguments.
 void ObserveCall(uint32_t id, Instance& inst, const uint64_t* args, const ArgKind* kinds, size_t n, ResultKind rk,
                  int64_t result, uint64_t ns);
+// Records one finished call of JS-implemented import `id` (ObservedJsImportId): up to 8 u32 arguments as the guest
+// passed them, its errno (`returned` false: it ended by a trap or an exit unwinding through it, traced as "?").
+// Ids that are not a JS import's are ignored.
+void ObserveJsCall(uint32_t id, Instance& inst, const uint64_t* args, size_t n, bool returned, uint32_t result, uint64_t ns);
+// The observer id of a JS-implemented import named in ConfigureObserver; -1 when observation is off or the name
+// is not one of them (then its JS side does not wrap it: nothing to count).
+int32_t ObservedJsImportId(const std::string& name);
 // Monotonic nanoseconds (the clock the durations use).
 uint64_t ObserveNowNs();
 

@@ -129,7 +129,7 @@ Napi::Value PrepareExitJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// configureObserver({ stats, statsJson, trace, traceOnly: [names], traceFile }): --stats / --trace
+// configureObserver({ stats, statsJson, trace, traceOnly: [names], traceFile, jsImports: [names] }): --stats / --trace
 // (import_observer.h). Host-wide: it covers every guest of this host process.
 Napi::Value ConfigureObserverJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -140,14 +140,22 @@ Napi::Value ConfigureObserverJs(const Napi::CallbackInfo& info) {
   cfg.stats = Flag(opts, "stats");
   cfg.trace = Flag(opts, "trace");
   cfg.trace_only = StringList(opts, "traceOnly", &ok);
+  cfg.js_imports = StringList(opts, "jsImports", &ok);
   Napi::Value json = opts.Get("statsJson"), file = opts.Get("traceFile");
   if (!ok || !(json.IsUndefined() || json.IsString()) || !(file.IsUndefined() || file.IsString()))
-    return Fail(env, "configureObserver: traceOnly must be a string array, statsJson and traceFile strings");
+    return Fail(env, "configureObserver: traceOnly and jsImports must be string arrays, statsJson and traceFile strings");
   if (json.IsString()) cfg.stats_json = json.As<Napi::String>().Utf8Value();
   if (file.IsString()) cfg.trace_file = file.As<Napi::String>().Utf8Value();
   std::string error = ConfigureObserver(cfg);
   if (!error.empty()) return Fail(env, error);
   return env.Undefined();
+}
+
+// observedImportId(name) -> the observer id of a JS-implemented import (configureObserver's jsImports), or -1 when
+// observation is off: then its JS side does not wrap it.
+Napi::Value ObservedImportIdJs(const Napi::CallbackInfo& info) {
+  std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  return Napi::Number::New(info.Env(), ObservedJsImportId(name));
 }
 
 // importStats() -> [{ name, calls, errors, totalNs }] summed over every thread, most time first.
@@ -243,7 +251,52 @@ napi_value BindExportsJs(napi_env env, napi_callback_info cbinfo) {
   return nullptr;
 }
 
-// createInstance(processId, memory|null, tid) -> [{ wasi_snapshot_preview1, wasix_32v1, wasi }, bindMemory, bindExports]
+// The hooks of an instance's JS-implemented imports (src/dynamic-calls.ts), so that they act like the trampoline's:
+//   attention       a Uint32Array over Instance::attention: nonzero when a signal or the process's exit waits
+//   deliverPending  what the trampoline does after every call when it is (CheckPendingSignals)
+//   observeCall     (id, errno | undefined, ns, ...args): reports a finished call to --stats / --trace
+napi_value DeliverPendingJs(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  CheckPendingSignals(*InstanceOf(info));
+  return nullptr;
+}
+
+napi_value ObserveCallJs(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  if (info.Length() < 3) return nullptr;
+  uint64_t args[8];
+  size_t n = 0;
+  for (size_t i = 3; i < info.Length() && n < 8; i++) args[n++] = info[i].IsNumber() ? info[i].As<Napi::Number>().Uint32Value() : 0;
+  const bool returned = info[1].IsNumber();
+  const double ns = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  ObserveJsCall(U32(info, 0), *InstanceOf(info), args, n, returned, returned ? info[1].As<Napi::Number>().Uint32Value() : 0,
+                ns > 0 ? uint64_t(ns) : 0);
+  return nullptr;
+}
+
+Napi::Object JsImportHooks(Napi::Env env, const std::shared_ptr<Instance>& inst) {
+  Napi::Object hooks = Napi::Object::New(env);
+  // The word itself, read with one load per call. Where external buffers are not allowed, a word that is always
+  // 1: every call then asks deliverPending (correct, one native call dearer).
+  napi_value ab = nullptr;
+  auto* holder = new InstanceHolder{inst};
+  auto finalize = [](napi_env e, void*, void* hint) { FinalizeHolder(e, hint, nullptr); };  // the buffer holds the instance
+  if (napi_create_external_arraybuffer(env, &inst->attention, sizeof inst->attention, finalize, holder, &ab) != napi_ok) {
+    delete holder;
+    void* data;
+    napi_create_arraybuffer(env, sizeof(uint32_t), &data, &ab);
+    *static_cast<uint32_t*>(data) = 1;
+  }
+  napi_value view;
+  napi_create_typedarray(env, napi_uint32_array, 1, ab, 0, &view);
+  hooks.Set("attention", Napi::Value(env, view));
+  hooks.Set("deliverPending", InstanceFunction(env, "deliverPending", DeliverPendingJs, inst));
+  hooks.Set("observeCall", InstanceFunction(env, "observeCall", ObserveCallJs, inst));
+  return hooks;
+}
+
+// createInstance(processId, memory|null, tid, wasix, jsHooks) -> [{ wasi_snapshot_preview1, wasix_32v1, wasi },
+// bindMemory, bindExports, hooks (JsImportHooks; undefined unless jsHooks)]
 Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3) return Fail(env, "createInstance(processId, memory, tid, wasix)");
@@ -271,10 +324,12 @@ Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
     for (int m = 0; m < 3; m++)
       if (def.modules & (1u << m)) mods[m].Set(def.name, fn);
   }
-  Napi::Array result = Napi::Array::New(env, 3);
+  const bool js_hooks = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  Napi::Array result = Napi::Array::New(env, js_hooks ? 4 : 3);
   result.Set(0u, modules);
   result.Set(1u, InstanceFunction(env, "bindMemory", BindMemoryJs, inst));
   result.Set(2u, InstanceFunction(env, "bindExports", BindExportsJs, inst));
+  if (js_hooks) result.Set(3u, JsImportHooks(env, inst));
   return result;
 }
 
@@ -341,6 +396,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("importTable", Napi::Function::New(env, ImportTableJs, "importTable"));
   exports.Set("configureObserver", Napi::Function::New(env, ConfigureObserverJs, "configureObserver"));
   exports.Set("importStats", Napi::Function::New(env, ImportStatsJs, "importStats"));
+  exports.Set("observedImportId", Napi::Function::New(env, ObservedImportIdJs, "observedImportId"));
   exports.Set("formatImportStats", Napi::Function::New(env, FormatImportStatsJs, "formatImportStats"));
   exports.Set("reportStatsNow", Napi::Function::New(env, ReportStatsNowJs, "reportStatsNow"));
   exports.Set("reportStatsAtExit", Napi::Function::New(env, ReportStatsAtExitJs, "reportStatsAtExit"));
