@@ -100,7 +100,7 @@ describe.skipIf(!hasStrace || !canOpenat2)('host syscalls per file operation (st
     for (const l of lines.slice(first)) {
       const m = /^(\d+) +([a-z0-9_]+)\(([^,)]*)/.exec(l);
       if (!m || m[1] !== tid) continue;
-      if (m[2] === 'write' || m[2] === 'writev') break; // printf("ok")
+      if (m[2] === 'write' || m[2] === 'writev' || m[2] === 'pwritev2') break; // printf("ok")
       calls.push(m[2] === 'openat2' ? `openat2${/O_PATH/.test(l) ? '(O_PATH)' : ''}` : m[2]);
     }
     const fstat = (n: string) => (n === 'newfstatat' || n === 'fstat' || n === 'statx' ? 'fstat' : n);
