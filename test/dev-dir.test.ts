@@ -42,7 +42,12 @@ async function holding(name: string) {
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('close', (code, signal) => r({ code, signal })));
   setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-  await until('the guest to hold its semaphore', () => out.includes('held'));
+  try {
+    await until('the guest to hold its semaphore', () => out.includes('held'));
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
   const dirs = privateDirs(child.pid!);
   return { child, closed, dirs };
 }

@@ -236,12 +236,16 @@ describe('a guest writing into a stdout pipe nobody reads', () => {
     child.stdout!.pause(); // never read: the pipe fills
     setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
     const exited = new Promise<{ code: number | null; at: number }>((r) => child.once('exit', (code) => r({ code, at: Date.now() })));
-    await until('the guest to wait for room in the pipe', () => tasks(child.pid!).some((t) => t.tid === child.pid && inPoll(t)));
-    const t0 = Date.now();
-    child.kill('SIGTERM');
-    const r = await exited;
-    expect(r.code).toBe(143);
-    expect(r.at - t0).toBeLessThan(BOUND_MS);
+    try {
+      await until('the guest to wait for room in the pipe', () => tasks(child.pid!).some((t) => t.tid === child.pid && inPoll(t)));
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      const r = await exited;
+      expect(r.code).toBe(143);
+      expect(r.at - t0).toBeLessThan(BOUND_MS);
+    } finally {
+      child.kill('SIGKILL'); // a failed wait must not leave it behind (this test run ends before its 30 s timer)
+    }
   });
 
   it("the library: an AbortSignal settles run() with 143 (stdio 'pipe' never read)", async () => {
@@ -257,11 +261,15 @@ describe('a guest writing into a stdout pipe nobody reads', () => {
     setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await until('the guest thread to wait for room in the pipe', () => tasks(child.pid!).some(inPoll));
-    child.stdin!.write('abort\n');
-    await until('run() to settle', () => out.includes('\n'), BOUND_MS + 1000);
-    const [, code, ms] = /^settled (\d+) (\d+)\n$/.exec(out) ?? [];
-    expect(Number(code)).toBe(143);
-    expect(Number(ms)).toBeLessThan(BOUND_MS);
+    try {
+      await until('the guest thread to wait for room in the pipe', () => tasks(child.pid!).some(inPoll));
+      child.stdin!.write('abort\n');
+      await until('run() to settle', () => out.includes('\n'), BOUND_MS + 1000);
+      const [, code, ms] = /^settled (\d+) (\d+)\n$/.exec(out) ?? [];
+      expect(Number(code)).toBe(143);
+      expect(Number(ms)).toBeLessThan(BOUND_MS);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
