@@ -273,3 +273,50 @@ describe('a guest writing into a stdout pipe nobody reads', () => {
     }
   });
 });
+
+describe('a blocking send waiting for its offload queue to a peer that never reads', () => {
+  /** Parked in the wait primitive's futex (wait.cc: FUTEX_WAIT_PRIVATE, op 0x80; glibc's condition variables,
+   * where the other threads sleep, use FUTEX_WAIT_BITSET). */
+  const parked = (pid: number): boolean =>
+    fs.readdirSync(`/proc/${pid}/task`).some((t) => {
+      try {
+        return /^202 0x[0-9a-f]+ 0x80 /.test(fs.readFileSync(`/proc/${pid}/task/${t}/syscall`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+
+  it('the library: an AbortSignal ends it (143) after the bounded exit drain, not never', async () => {
+    const script = `
+      const wasmx = require(${JSON.stringify(require.resolve('../dist/index.js'))});
+      const net = require('node:net');
+      const ac = new AbortController();
+      const r = wasmx.run(${JSON.stringify(cfix('offload_cases'))}, { args: ['big'], net: true, offload: 'threads',
+        offloadMaxBytes: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'], signal: ac.signal, quiet: true });
+      let out = '', peer;
+      r.stdout.on('data', (d) => {
+        out += d;
+        const m = /port=(\\d+)/.exec(out);
+        if (m && !peer) { peer = net.connect(Number(m[1]), '127.0.0.1'); peer.pause(); } // never reads
+      });
+      let t0 = 0;
+      process.stdin.once('data', () => { t0 = Date.now(); ac.abort(); });
+      r.then((c) => { console.log('settled ' + c + ' ' + (Date.now() - t0)); process.exit(0); });`;
+    // The pool hands every send off (no governor switching to inline sends on a busy machine).
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, WASMX_OFFLOAD_GOVERN: '0' } });
+    setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await until('the guest thread to park waiting for its queue', () => parked(child.pid!));
+      child.stdin!.write('abort\n');
+      const drainMs = 5000; // Process::kExitDrainMs: what was queued gets that long to reach the kernel
+      await until('run() to settle', () => out.includes('\n'), drainMs + BOUND_MS + 2000);
+      const [, code, ms] = /^settled (\d+) (\d+)\n$/.exec(out) ?? [];
+      expect(Number(code)).toBe(143);
+      expect(Number(ms)).toBeLessThan(drainMs + BOUND_MS);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -183,7 +183,8 @@ Errno EpollSet::Wait(Instance& inst, EpollEventImage* out, uint32_t max, uint64_
         if (kv.second.entry->offload_flags.load(std::memory_order_acquire) & offload_flag::kShutQueued)
           waiting.push_back(kv.second.entry);
     }
-    for (auto& e : waiting) off->WaitIdle(*e);
+    for (auto& e : waiting)
+      if (!off->WaitIdle(inst, *e)) return err::INTR;
   }
   using Clock = std::chrono::steady_clock;
   *count = 0;

@@ -256,7 +256,9 @@ void Process::set_cwd(std::string cwd) {
 // instances, the CLI's prepareExit before process.exit): data an offloaded send accepted reaches the kernel, and
 // queued closes happen, within a bounded time (a peer that never reads cannot hold the exit forever).
 void Process::PrepareExit() {
-  if (offload_) offload_->Drain(kExitDrainMs);
+  // Once: a guest torn down by releaseProcess meets this again in ~Process, and a peer that never reads must not
+  // cost the bound twice (what is still queued after it is dropped with its fds).
+  if (offload_ && !exit_prepared_.exchange(true)) offload_->Drain(kExitDrainMs);
   RemovePrivateDev();
 }
 

@@ -142,6 +142,7 @@ class Process {
   std::atomic<bool> net_hint_printed_{false};
   std::atomic<bool> wasix_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> exit_prepared_{false};  // PrepareExit's drain ran
   std::mutex mu_;
   std::string signal_callback_;
   std::atomic<bool> has_signal_callback_{false};

@@ -35,6 +35,8 @@
 
 namespace wasmx {
 
+struct Instance;
+
 enum class OffloadMode : uint8_t { kOff, kThreads, kUring, kAuto };
 
 struct OffloadConfig {
@@ -60,13 +62,18 @@ class Offload {
 
   // sock_send / fd_write on an offloadable socket. Returns false when the caller must send inline (it has then
   // waited for the entry's queue to drain, so order holds). True: *r is the result and *n the bytes accepted.
-  virtual bool Send(const FdRef& e, IoVecs& iov, bool dont_wait, uint64_t* n, Errno* r) = 0;
+  // `inst` is the calling guest thread: a wait for the queue (a blocking send over a limit) is interruptible, and
+  // an interrupted one answers true with *r = INTR.
+  virtual bool Send(Instance& inst, const FdRef& e, IoVecs& iov, bool dont_wait, uint64_t* n, Errno* r) = 0;
   // sock_shutdown(WR) queued behind pending sends. False: the caller does it inline (queue drained first).
-  virtual bool ShutdownWrite(const FdRef& e) = 0;
+  // *r: INTR when the wait for the queue was interrupted (then nothing was done).
+  virtual bool ShutdownWrite(Instance& inst, const FdRef& e, Errno* r) = 0;
   // The last guest fd of an offloadable entry was closed: the host fd closes after the entry's queue.
   virtual void Close(FdPtr e) = 0;
-  // Waits until nothing is queued for `e` (before an inline call that must come after the queue).
-  virtual void WaitIdle(FdEntry& e) = 0;
+  // Waits until nothing is queued for `e` (before an inline call that must come after the queue), in the guest
+  // thread's wait primitive (wait.h WaitWoken: a peer that never reads cannot make it deaf to signals or the
+  // process's end). False: interrupted (the caller returns INTR; the trampoline delivers what waits).
+  virtual bool WaitIdle(Instance& inst, FdEntry& e) = 0;
   // Waits up to timeout_ms for every queue to empty; true when empty.
   virtual bool Drain(uint64_t timeout_ms) = 0;
   // Stops the pool threads (after Drain); queued ops left are dropped, closing their host fds.

@@ -24,10 +24,12 @@
 #include <vector>
 
 #include "errno_map.h"
+#include "instance.h"
 #include "io_counters.h"
 #include "offload.h"
 #include "offload_internal.h"
 #include "poller/poller.h"
+#include "wait.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0  // macOS: SO_NOSIGPIPE is set on every socket
@@ -383,10 +385,12 @@ class Pool final : public Offload {
   }
 
   // This guest thread takes over `e`'s queue: ops another guest thread queued must finish first (order per fd).
-  void Own(FdEntry& e, Producer* p) {
-    if (e.offload_producer.load(std::memory_order_relaxed) == p) return;
-    if (e.offload_ops.load(std::memory_order_acquire) != 0) WaitIdle(e);
+  // False: that wait was interrupted (`inst`; none for a close, which must happen).
+  bool Own(FdEntry& e, Producer* p, Instance* inst) {
+    if (e.offload_producer.load(std::memory_order_relaxed) == p) return true;
+    if (e.offload_ops.load(std::memory_order_acquire) != 0 && !WaitFor(e, inst)) return false;
     e.offload_producer.store(p, std::memory_order_relaxed);
+    return true;
   }
 
   // Queues `nodes` (already filled) for `e` on this guest thread's ring to e's shard.
@@ -409,7 +413,7 @@ class Pool final : public Offload {
     Wake(*workers_[w]);
   }
 
-  bool Send(const FdRef& ref, IoVecs& iov, bool dont_wait, uint64_t* n, Errno* r) override {
+  bool Send(Instance& inst, const FdRef& ref, IoVecs& iov, bool dont_wait, uint64_t* n, Errno* r) override {
     FdEntry& e = *ref;
     *n = 0;
     if (Errno er = CheckOffloadError(e, true)) {
@@ -426,7 +430,10 @@ class Pool final : public Offload {
     if (RunInline(e)) return false;
     const bool nonblock = dont_wait || e.nonblocking();
     Producer* p = GetProducer();
-    Own(e, p);
+    if (!Own(e, p, &inst)) {
+      *r = err::INTR;
+      return true;
+    }
     uint64_t take;
     for (;;) {
       uint64_t queued = e.offload_bytes.load(std::memory_order_relaxed);
@@ -447,8 +454,9 @@ class Pool final : public Offload {
       if (!nonblock) {
         // Over a limit: a blocking send runs inline, after this fd's queue (order).
         CountIo(kIoOffloadInlineSends);
-        WaitIdle(e);
-        return false;
+        if (WaitFor(e, &inst)) return false;
+        *r = err::INTR;
+        return true;
       }
       if (e.offload_ops.load(std::memory_order_acquire) == 0) return false;  // nothing queued: the kernel decides
       if (room > 0) {  // non-blocking: a partial write, as the kernel does
@@ -508,16 +516,21 @@ class Pool final : public Offload {
     return true;
   }
 
-  bool ShutdownWrite(const FdRef& ref) override {
+  bool ShutdownWrite(Instance& inst, const FdRef& ref, Errno* r) override {
     FdEntry& e = *ref;
+    *r = err::SUCCESS;
     if (!Start(nullptr)) return false;
     if (RunInline(e)) return false;
     Producer* p = GetProducer();
-    Own(e, p);
+    if (!Own(e, p, &inst)) {
+      *r = err::INTR;
+      return true;
+    }
     Node* nd = p->Get(0);
     if (!nd) {
-      WaitIdle(e);
-      return false;
+      if (WaitFor(e, &inst)) return false;
+      *r = err::INTR;
+      return true;
     }
     nd->type = kShutdown;
     nd->entry = ref.shared();
@@ -532,7 +545,7 @@ class Pool final : public Offload {
     if (!Start(nullptr)) return;  // e drops here: closes inline
     if (RunInline(*e)) return;
     Producer* p = GetProducer();
-    Own(*e, p);
+    Own(*e, p, nullptr);
     Node* nd = p->Get(0);
     if (!nd) return;
     FdEntry& ref = *e;
@@ -542,13 +555,32 @@ class Pool final : public Offload {
     Push(ref, p, &nd, 1, 0);
   }
 
-  void WaitIdle(FdEntry& e) override {
-    if (e.offload_ops.load(std::memory_order_acquire) == 0) return;
+  bool WaitIdle(Instance& inst, FdEntry& e) override { return WaitFor(e, &inst); }
+
+  // Until `e`'s queue is empty. A guest thread (`inst`) parks in the wait primitive and NodeDone unparks it, so an
+  // interrupt ends the wait (false). Without one (a close taking over another thread's queue) it cannot be
+  // interrupted: the condition variable, re-checked every 10 ms.
+  bool WaitFor(FdEntry& e, Instance* inst) {
+    if (e.offload_ops.load(std::memory_order_acquire) == 0) return true;
+    if (inst) {
+      {
+        std::lock_guard<std::mutex> lock(idle_mu_);
+        idle_instances_.push_back(inst);
+        idle_waiters_.fetch_add(1, std::memory_order_seq_cst);
+      }
+      auto drained = [](void* a) { return static_cast<FdEntry*>(a)->offload_ops.load(std::memory_order_seq_cst) == 0; };
+      WaitResult w = WaitWoken(*inst, wait::kForever, drained, &e);
+      std::lock_guard<std::mutex> lock(idle_mu_);
+      idle_instances_.erase(std::find(idle_instances_.begin(), idle_instances_.end(), inst));
+      idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
+      return w == WaitResult::kReady;
+    }
     std::unique_lock<std::mutex> lock(idle_mu_);
     idle_waiters_.fetch_add(1, std::memory_order_seq_cst);
     while (e.offload_ops.load(std::memory_order_seq_cst) != 0)
       idle_cv_.wait_for(lock, std::chrono::milliseconds(10));
     idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
+    return true;
   }
 
   bool Drain(uint64_t timeout_ms) override {
@@ -693,6 +725,7 @@ class Pool final : public Offload {
     if ((left == 0 || all == 0) && idle_waiters_.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> lock(idle_mu_);
       idle_cv_.notify_all();
+      for (Instance* i : idle_instances_) UnparkThread(*i);  // each re-checks its own entry
     }
   }
   void BytesDone(FdEntry& e, uint64_t k) {
@@ -742,6 +775,7 @@ class Pool final : public Offload {
   std::mutex idle_mu_;
   std::condition_variable idle_cv_;
   std::atomic<uint32_t> idle_waiters_{0};
+  std::vector<Instance*> idle_instances_;  // guest threads parked in WaitFor (guarded by idle_mu_)
   int notify_rd_ = -1, notify_wr_ = -1;
 };
 

@@ -12,7 +12,7 @@ static Errno fd_write(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t iov
   if (e->offloadable) {  // a socket the offload pool takes (sock_send's path)
     if (Offload* off = inst.proc->offload()) {
       Errno r;
-      if (off->Send(e, iov, false, &n, &r)) return r ? r : StoreU32(inst, nwritten_p, uint32_t(n));
+      if (off->Send(inst, e, iov, false, &n, &r)) return r ? r : StoreU32(inst, nwritten_p, uint32_t(n));
     }
   }
   if (Errno r = WriteEntry(inst, *e, iov, false, &n)) return r;

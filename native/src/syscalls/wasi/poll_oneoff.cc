@@ -99,7 +99,8 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
       }
       Offload* off = e->offloadable ? inst.proc->offload() : nullptr;
       // A queued shutdown(WR) of this socket must be visible to the poll (HUP): let it happen first.
-      if (off && (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kShutQueued)) off->WaitIdle(*e);
+      if (off && (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kShutQueued) && !off->WaitIdle(inst, *e))
+        return err::INTR;
       if (off && s.tag == eventtype::FD_WRITE &&
           (e->offload_flags.load(std::memory_order_acquire) & offload_flag::kFull)) {
         // The kernel has room: the pool may only be behind in its accounting; give it a moment (epoll_set.cc).

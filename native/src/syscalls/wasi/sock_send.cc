@@ -17,7 +17,7 @@ static Errno sock_send(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t io
   if (e->offloadable) {
     if (Offload* off = inst.proc->offload()) {
       Errno r;
-      if (off->Send(e, iov, dont_wait, &n, &r)) return r ? r : StoreU32(inst, nsent_p, uint32_t(n));
+      if (off->Send(inst, e, iov, dont_wait, &n, &r)) return r ? r : StoreU32(inst, nsent_p, uint32_t(n));
     }
   }
   if (Errno r = WriteEntry(inst, *e, iov, dont_wait, &n)) return r;

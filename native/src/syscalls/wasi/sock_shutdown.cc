@@ -19,8 +19,9 @@ static Errno sock_shutdown(Instance& inst, uint32_t fd, uint32_t how) {
     if (Offload* off = inst.proc->offload()) {
       if (Errno r = CheckOffloadError(*e, true)) return r;
       // SHUT_WR goes behind the queued sends; SHUT_RD must take effect now, so it waits for the queue instead.
-      if (h == SHUT_WR && off->ShutdownWrite(e)) return err::SUCCESS;
-      off->WaitIdle(*e);
+      Errno r;
+      if (h == SHUT_WR && off->ShutdownWrite(inst, e, &r)) return r;
+      if (!off->WaitIdle(inst, *e)) return err::INTR;
     }
   }
   if (shutdown(e->host_fd, h) < 0) return LastErrno();

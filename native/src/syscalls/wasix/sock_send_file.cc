@@ -66,7 +66,7 @@ static Errno sock_send_file(Instance& inst, uint32_t out_fd, uint32_t in_fd, uin
   if (s->offloadable) {
     if (Errno r = CheckOffloadError(*s, true)) return r;
     if (Offload* off = inst.proc->offload())
-      if (s->offload_ops.load(std::memory_order_acquire) > 0) off->WaitIdle(*s);
+      if (s->offload_ops.load(std::memory_order_acquire) > 0 && !off->WaitIdle(inst, *s)) return err::INTR;
   }
   const bool nonblock = s->nonblocking();
   // sendfile has no MSG_DONTWAIT: for a blocking guest, the host socket is made non-blocking once (the other

@@ -31,7 +31,7 @@ static Errno sock_send_to(Instance& inst, uint32_t fd, uint32_t iovs_p, uint32_t
   if (e->offloadable) {  // a connected stream socket: the offload pool's path, as sock_send (addr ignored)
     if (Offload* off = inst.proc->offload()) {
       Errno r;
-      if (off->Send(e, iov, dont_wait, &n, &r)) return r ? r : StoreU32(inst, nsent_p, uint32_t(n));
+      if (off->Send(inst, e, iov, dont_wait, &n, &r)) return r ? r : StoreU32(inst, nsent_p, uint32_t(n));
     }
   }
   if (Errno r = SendEntry(inst, *e, iov, dont_wait, dgram ? reinterpret_cast<struct sockaddr*>(&to) : nullptr,
