@@ -116,3 +116,22 @@ describe.skipIf(!hasStrace || !canOpenat2)('host syscalls per file operation (st
     expect(lines.filter((l) => l.includes('readlinkat'))).toEqual([]);
   });
 });
+
+describe.skipIf(!hasStrace)('host syscalls of a poll() loop (strace)', () => {
+  it('poll_oneoff over 8 ready sockets, N times: one poll each, no fstat or ioctl per subscription', () => {
+    const N = 50;
+    const log = path.join(tmp, 'strace-poll.txt');
+    const out = execFileSync('strace', ['-f', '-o', log, '-e', 'signal=none', process.execPath, CLI, 'run', cfix('poll_sockets'), String(N)],
+      { encoding: 'utf8', timeout: 60_000 });
+    expect(out).toBe(`go\ndone\nready ${8 * N} nbytes 0\n`);
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    const go = lines.findIndex((l) => /write.*"go/.test(l));
+    const done = lines.findIndex((l) => /write.*"done/.test(l));
+    expect(go, 'the guest\'s "go"').toBeGreaterThan(0);
+    const tid = lines[go].split(' ')[0];
+    const calls = lines.slice(go + 1, done).filter((l) => l.startsWith(`${tid} `)).map((l) => /^\d+ +([a-z0-9_]+)\(/.exec(l)?.[1]).filter((c) => c);
+    expect(calls.filter((c) => c === 'ppoll' || c === 'poll')).toHaveLength(N);
+    // Nothing per subscription (the host's own allocator may brk/mprotect meanwhile; that is not the guest's).
+    expect(calls.filter((c) => /stat|ioctl|lseek|fcntl/.test(c!))).toEqual([]);
+  });
+});

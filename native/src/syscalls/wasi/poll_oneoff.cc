@@ -87,10 +87,15 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
         fire(i, err::NOTSUP, 0, 0);
         continue;
       }
-      struct stat st;
-      if (fstat(e->host_fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+      // Regular files and directories are always ready. The entry knows its type (sockets, pipes, event fds never
+      // are one; a file learns its type once): no fstat per subscription per call, which a poll() server over
+      // many connections would pay on every loop.
+      const bool may_be_file = e->kind == FdKind::kFile || e->kind == FdKind::kDirectory || e->kind == FdKind::kStdio;
+      const uint8_t ft = may_be_file ? e->Filetype() : filetype::UNKNOWN;
+      if (ft == filetype::REGULAR_FILE || ft == filetype::DIRECTORY) {
         uint64_t nbytes = 0;
-        if (s.tag == eventtype::FD_READ && S_ISREG(st.st_mode)) {
+        struct stat st;
+        if (s.tag == eventtype::FD_READ && ft == filetype::REGULAR_FILE && fstat(e->host_fd, &st) == 0) {
           off_t pos = lseek(e->host_fd, 0, SEEK_CUR);
           if (pos >= 0 && st.st_size > pos) nbytes = uint64_t(st.st_size - pos);
         }
@@ -163,7 +168,10 @@ static Errno poll_oneoff(Instance& inst, uint32_t in_p, uint32_t out_p, uint32_t
         if (!(rev & (POLLIN | POLLHUP | kPollReadHup | POLLERR | POLLNVAL))) continue;
         uint64_t nbytes = 0;
         int avail = 0;
-        if ((rev & POLLIN) && ioctl(pfds[k].fd, FIONREAD, &avail) == 0 && avail > 0) nbytes = uint64_t(avail);
+        // The byte count costs an ioctl per ready fd. wasix-libc's poll() never reads it, so a WASIX module's ready
+        // socket reports 0 ("ready, count not asked"); preview1 modules and pipes/stdio get the count.
+        const bool count = !(inst.proc->wasix() && w.entry->kind == FdKind::kSocket);
+        if (count && (rev & POLLIN) && ioctl(pfds[k].fd, FIONREAD, &avail) == 0 && avail > 0) nbytes = uint64_t(avail);
         fire(w.sub, err::SUCCESS, nbytes, flags);
       } else {
         if (!(rev & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))) continue;
