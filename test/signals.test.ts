@@ -8,7 +8,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CLI, cfix, wat } from './helpers';
+import { CLI, cfix, tmpdir, wat } from './helpers';
+import path from 'node:path';
+import { loadModule } from '../src/loader';
+import { callStart, createGuestProcess, instantiate } from '../src/runner';
+import { native } from '../src/native';
 
 const EINTR = 27;
 /** "Did it end" bound for one signal round trip (not a performance figure). */
@@ -317,6 +321,32 @@ describe('a blocking send waiting for its offload queue to a peer that never rea
       expect(Number(ms)).toBeLessThan(drainMs + BOUND_MS);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a signal that comes before the guest has a thread', () => {
+  // run()'s AbortSignal can fire between the process's creation and its first instance (on a worker): the
+  // thread made after it must still see it, or the guest runs on and blocks for good.
+  it('SIGTERM to a process with no instance yet: its first thread unwinds with 143 at its first call', async () => {
+    const dir = tmpdir('wasmx-early-');
+    const file = path.join(dir, 'spin.wat');
+    // Calls sched_yield 100000 times, then returns (0): only an unwinding exit makes it 143.
+    fs.writeFileSync(file, `(module
+      (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (local $n i32)
+        (loop $l (drop (call $yield)) (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $n) (i32.const 100000))))))`);
+    const loaded = await loadModule(file);
+    const pid = createGuestProcess({ args: ['spin'] });
+    try {
+      native().signalProcess(pid, 15); // no handler: the default action, with no thread to interrupt yet
+      const { instance } = instantiate(loaded, pid, {});
+      expect(callStart(instance, loaded.file)).toBe(143);
+    } finally {
+      native().releaseProcess(pid);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

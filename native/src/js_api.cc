@@ -12,6 +12,7 @@
 #include "import_observer.h"
 #include "import_registry.h"
 #include "instance.h"
+#include "wait.h"
 #include "offload/offload.h"
 #include "process.h"
 
@@ -310,6 +311,11 @@ Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
   // Argument 3: the module imports wasix_32v1 (runner.ts decides it from the imports; every thread agrees).
   if (info.Length() > 3 && info[3].IsBoolean()) proc->set_wasix(info[3].As<Napi::Boolean>().Value());
   proc->threads().Register(inst->tid, inst);
+  // A process that began to end, or got a signal, before this thread existed (an AbortSignal fired while the
+  // first instance was still being made): the thread sees it as its first call returns. Terminate sets `exiting`
+  // before it walks the registered threads, so either its walk or this check finds the new thread.
+  if (proc->exiting.load()) InterruptThread(*inst, wait::kExit);
+  else if (proc->pending_signals.load()) InterruptThread(*inst, wait::kSignal);
   if (!info[1].IsNull() && !info[1].IsUndefined() && !inst->mem.Attach(env, info[1]))
     return Fail(env, "createInstance: argument 2 is not a WebAssembly.Memory");
 
