@@ -24,6 +24,8 @@ Options go before the module: everything after it goes to the guest.
 Run options:
   --dir HOST[::GUEST]     preopen host directory HOST as GUEST (default: the same path)
   --mapdir GUEST:HOST     preopen host directory HOST as GUEST (wasmer's spelling; GUEST::HOST works too)
+                          (a WASIX module also gets /dev after these: a private /dev/shm, /dev/null, /dev/stdin...;
+                          --dir HOST::/dev replaces it)
   --env KEY=VALUE         set a guest environment variable (--env KEY copies the host's value)
   --net                   allow sockets (without it, socket calls fail with EACCES; serve implies it)
   --strict                refuse to start when the module imports functions wasmx does not provide
