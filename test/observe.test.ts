@@ -48,6 +48,11 @@ function statsTable(stderr: string): Record<string, { calls: number; errors: num
   return rows;
 }
 
+/** --stats-json's imports as { name: { calls, errors } }, to compare with an expected table. */
+function countsByName(report: { imports: { name: string; calls: number; errors: number }[] }): Record<string, { calls: number; errors: number }> {
+  return Object.fromEntries(report.imports.map((i) => [i.name, { calls: i.calls, errors: i.errors }]));
+}
+
 describe('--stats', () => {
   it('counts every call and error of a known sequence exactly, in the table and in --stats-json', async () => {
     const json = path.join(tmp, 'stats.json');
@@ -56,7 +61,7 @@ describe('--stats', () => {
     expect(r.stdout.toString()).toBe('hi\nhi\nhi\n');
     expect(statsTable(r.stderr)).toEqual(EXPECTED);
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-    const byName = Object.fromEntries(report.imports.map((i: { name: string; calls: number; errors: number }) => [i.name, { calls: i.calls, errors: i.errors }]));
+    const byName = countsByName(report);
     expect(byName).toEqual(EXPECTED);
     expect(report.total.calls).toBe(SEQUENCE.length);
     for (const i of report.imports) {
@@ -191,7 +196,7 @@ describe('dynamic calls under --stats and --trace', () => {
     expect(r.stdout.toString()).toBe('hi\n');
     expect(statsTable(r.stderr)).toEqual(DYN_EXPECTED);
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
-    const byName = Object.fromEntries(report.imports.map((i: { name: string; calls: number; errors: number }) => [i.name, { calls: i.calls, errors: i.errors }]));
+    const byName = countsByName(report);
     expect(byName).toEqual(DYN_EXPECTED);
     expect(report.total).toMatchObject({ calls: DYN_SEQUENCE.length, errors: 3 });
     for (const i of report.imports) expect(i.meanNs).toBeCloseTo(i.totalNs / i.calls, 0);
