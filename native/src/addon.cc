@@ -21,12 +21,14 @@ std::vector<ImportDef>& ImportRegistry() {
 }
 
 // Unwinds the guest's stack with a JS error that carries `key` = `value`; the runner (src/guest-task.ts) reads it.
-static void ThrowUnwind(napi_env env, const char* message, const char* key, napi_value value) {
+static void ThrowUnwind(Instance& inst, const char* message, const char* key, napi_value value) {
+  napi_env env = inst.env;
   napi_value msg, error;
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, nullptr, msg, &error);
   napi_set_named_property(env, error, key, value);
   napi_throw(env, error);
+  inst.napi_exception = true;  // parked in the env until a callback wrapper rethrows it (v8_trampoline.h)
 }
 
 void ExitGuest(Instance& inst, uint32_t code) {
@@ -39,19 +41,19 @@ void ExitGuest(Instance& inst, uint32_t code) {
   }
   napi_value value;
   napi_create_uint32(inst.env, uint32_t(p.exit_code.load()), &value);
-  ThrowUnwind(inst.env, "guest exited", "wasmxExitCode", value);
+  ThrowUnwind(inst, "guest exited", "wasmxExitCode", value);
 }
 
 void UnwindExiting(Instance& inst) {
   napi_value value;
   napi_create_uint32(inst.env, uint32_t(inst.proc->exit_code.load()), &value);
-  ThrowUnwind(inst.env, "guest exited", "wasmxExitCode", value);
+  ThrowUnwind(inst, "guest exited", "wasmxExitCode", value);
 }
 
 void ExitThread(Instance& inst) {
   napi_value value;
   napi_get_boolean(inst.env, true, &value);
-  ThrowUnwind(inst.env, "guest thread exited", "wasmxThreadExit", value);
+  ThrowUnwind(inst, "guest thread exited", "wasmxThreadExit", value);
 }
 
 void ExitHost(int code) {

@@ -4,14 +4,19 @@
 //   noop(a, b)     returns undefined without touching its arguments: the floor of a wasm -> N-API call.
 //   noopArgs(a, b) decodes two u32 arguments and returns a u32 like the import trampolines in import_registry.h do,
 //                  so noopArgs - noop is the argument/result marshalling share of a real import.
+//   v8Noop(a, b)   a V8 function callback that does nothing (v8_trampoline.h), where the running V8 allows one.
 #include <node_api.h>
 
 #include <cstdint>
+
+#include "v8_trampoline.h"
 
 namespace wasmx {
 namespace {
 
 napi_value Noop(napi_env, napi_callback_info) { return nullptr; }
+
+void V8Noop(const v8::FunctionCallbackInfo<v8::Value>&) {}
 
 napi_value NoopArgs(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -37,6 +42,7 @@ napi_value CreateBenchExports(napi_env env) {
       {"noopArgs", nullptr, NoopArgs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, obj, sizeof props / sizeof props[0], props);
+  if (napi_value v8_noop = NewV8Function("v8Noop", V8Noop, nullptr, 2)) napi_set_named_property(env, obj, "v8Noop", v8_noop);
   return obj;
 }
 

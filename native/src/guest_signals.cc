@@ -74,7 +74,9 @@ bool CallSignalExport(Instance& inst, uint8_t s) {
   if (napi_typeof(env, fn, &type) != napi_ok || type != napi_function) return false;
   napi_get_global(env, &global);
   napi_create_uint32(env, s, &arg);
-  napi_call_function(env, global, fn, 1, &arg, &result);  // a handler that exits or traps leaves an exception
+  // A handler that exits or traps leaves an exception parked in the env: the V8 callback must look (set only
+  // now: the handler's own syscalls in between must not take it for theirs).
+  if (napi_call_function(env, global, fn, 1, &arg, &result) != napi_ok) inst.napi_exception = true;
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include "guest_signals.h"
 #include "import_observer.h"
 #include "instance.h"
+#include "v8_trampoline.h"
 
 namespace wasmx {
 
@@ -25,15 +26,18 @@ struct ImportDef {
   const char* name;
   std::string signature;  // wasm type, e.g. "iiii:i" (params:results; i = i32, I = i64)
   napi_callback callback;
+  V8Callback v8_callback;  // the same import as a V8 callback (v8_trampoline.h)
+  int arity;
 };
 
 std::vector<ImportDef>& ImportRegistry();
 
 struct ImportRegistrar {
   // *id receives the import's index in the registry (its row in the --stats counters).
-  ImportRegistrar(unsigned modules, const char* name, std::string signature, napi_callback cb, uint32_t* id) {
+  ImportRegistrar(unsigned modules, const char* name, std::string signature, napi_callback cb, V8Callback v8_cb,
+                  int arity, uint32_t* id) {
     *id = uint32_t(ImportRegistry().size());
-    ImportRegistry().push_back({modules, name, std::move(signature), cb});
+    ImportRegistry().push_back({modules, name, std::move(signature), cb, v8_cb, arity});
   }
 };
 
@@ -77,6 +81,7 @@ struct WasmResult<Errno> {
     napi_create_uint32(env, r, &v);
     return v;
   }
+  static void Set(const v8::FunctionCallbackInfo<v8::Value>& info, Errno r) { info.GetReturnValue().Set(uint32_t(r)); }
   static constexpr Errno kBadArgs = err::INVAL;
 };
 template <>
@@ -88,6 +93,7 @@ struct WasmResult<int32_t> {  // wasi.thread-spawn: a tid or a negative errno, n
     napi_create_int32(env, r, &v);
     return v;
   }
+  static void Set(const v8::FunctionCallbackInfo<v8::Value>& info, int32_t r) { info.GetReturnValue().Set(r); }
   static constexpr int32_t kBadArgs = -int32_t(err::INVAL);
 };
 
@@ -105,6 +111,7 @@ struct Trampoline<R(Instance&, A...), Fn> {
     else return s + ":" + WasmResult<R>::kCode;
   }
 
+  // The N-API callback (every Node).
   static napi_value Call(napi_env env, napi_callback_info info) {
     napi_value argv[N > 0 ? N : 1];
     size_t argc = N;
@@ -117,39 +124,68 @@ struct Trampoline<R(Instance&, A...), Fn> {
   static napi_value Invoke(napi_env env, Instance& inst, napi_value* argv, size_t argc, std::index_sequence<I...>) {
     std::tuple<A...> args{};
     bool ok = argc >= N && (WasmArg<A>::Get(env, argv[I], &std::get<I>(args)) && ...);
-#ifndef WASMX_NO_OBSERVER  // (defined only to measure what the hook costs: bench/hostcall.js)
-    // --stats / --trace: one relaxed load and a branch that is never taken when they are off.
-    if (__builtin_expect(g_observe.load(std::memory_order_relaxed) != 0, 0)) return InvokeObserved<I...>(env, inst, ok, args);
-#endif
     if constexpr (std::is_void_v<R>) {
-      if (ok) Fn(inst, std::get<I>(args)...);
+      Run<I...>(inst, ok, args);
       CheckPendingSignals(inst);
       return nullptr;
     } else {
-      if (!ok) return WasmResult<R>::Make(env, WasmResult<R>::kBadArgs);
-      R r = Fn(inst, std::get<I>(args)...);
+      R r = Run<I...>(inst, ok, args);
       CheckPendingSignals(inst);  // host signals reach the guest as its syscall returns (ABI §7.6)
       return WasmResult<R>::Make(env, r);
     }
   }
 
-  // The same call, counted and/or traced (import_observer.h). Out of the hot path: never inlined into Invoke.
+  // The V8 callback (v8_trampoline.h: only under the Node major the addon was built for).
+  static void CallV8(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    InvokeV8(info, std::index_sequence_for<A...>{});
+  }
+
   template <size_t... I>
-  __attribute__((noinline)) static napi_value InvokeObserved(napi_env env, Instance& inst, bool ok, std::tuple<A...>& args) {
+  static void InvokeV8(const v8::FunctionCallbackInfo<v8::Value>& info, std::index_sequence<I...>) {
+    Instance& inst = *static_cast<Instance*>(info.Data().template As<v8::External>()->Value());
+    std::tuple<A...> args{};
+    bool ok = info.Length() >= int(N) && (V8Arg<A>::Get(info[int(I)], &std::get<I>(args)) && ...);
+    if constexpr (std::is_void_v<R>) {
+      Run<I...>(inst, ok, args);
+      if (__builtin_expect(inst.attention.load(std::memory_order_relaxed) != 0 || inst.napi_exception, 0)) FinishV8Slow(info, inst);
+    } else {
+      R r = Run<I...>(inst, ok, args);
+      // The one load and branch CheckPendingSignals makes, plus whether N-API parked an exception in the call.
+      if (__builtin_expect(inst.attention.load(std::memory_order_relaxed) != 0 || inst.napi_exception, 0) &&
+          !FinishV8Slow(info, inst))
+        return;
+      WasmResult<R>::Set(info, r);
+    }
+  }
+
+  // The syscall itself, the same for both callbacks; `ok` is false when the arguments did not decode.
+  template <size_t... I>
+  static inline R Run(Instance& inst, bool ok, std::tuple<A...>& args) {
+#ifndef WASMX_NO_OBSERVER  // (defined only to measure what the hook costs: bench/hostcall.js)
+    // --stats / --trace: one relaxed load and a branch that is never taken when they are off.
+    if (__builtin_expect(g_observe.load(std::memory_order_relaxed) != 0, 0)) return RunObserved<I...>(inst, ok, args);
+#endif
+    if constexpr (std::is_void_v<R>) {
+      if (ok) Fn(inst, std::get<I>(args)...);
+    } else {
+      return ok ? Fn(inst, std::get<I>(args)...) : WasmResult<R>::kBadArgs;
+    }
+  }
+
+  // The same call, counted and/or traced (import_observer.h). Out of the hot path: never inlined into Run.
+  template <size_t... I>
+  __attribute__((noinline)) static R RunObserved(Instance& inst, bool ok, std::tuple<A...>& args) {
     uint64_t raw[N > 0 ? N : 1] = {uint64_t(std::get<I>(args))...};
     static constexpr ArgKind kinds[N > 0 ? N : 1] = {WasmArg<A>::kKind...};
     if constexpr (std::is_void_v<R>) {
       // proc_exit / thread_exit / proc_exec do not return: record the call before it.
       ObserveCall(id, inst, raw, kinds, N, ResultKind::kNone, 0, 0);
       if (ok) Fn(inst, std::get<I>(args)...);
-      CheckPendingSignals(inst);
-      return nullptr;
     } else {
       uint64_t t0 = ObserveNowNs();
       R r = ok ? Fn(inst, std::get<I>(args)...) : WasmResult<R>::kBadArgs;
       ObserveCall(id, inst, raw, kinds, N, WasmResult<R>::kKind, int64_t(r), ObserveNowNs() - t0);
-      CheckPendingSignals(inst);
-      return WasmResult<R>::Make(env, r);
+      return r;
     }
   }
 };
@@ -163,7 +199,8 @@ struct Trampoline<R(Instance&, A...), Fn> {
 #define WASMX_IMPORT_AS(mask, name, fn)                                                              \
   static ::wasmx::ImportRegistrar WASMX_CONCAT(wasmx_import_, __COUNTER__)(                          \
       mask, name, ::wasmx::detail::Trampoline<decltype(fn), fn>::Signature(),                        \
-      &::wasmx::detail::Trampoline<decltype(fn), fn>::Call, &::wasmx::detail::Trampoline<decltype(fn), fn>::id)
+      &::wasmx::detail::Trampoline<decltype(fn), fn>::Call, &::wasmx::detail::Trampoline<decltype(fn), fn>::CallV8, \
+      int(::wasmx::detail::Trampoline<decltype(fn), fn>::N), &::wasmx::detail::Trampoline<decltype(fn), fn>::id)
 
 // A preview1 function: registered under wasi_snapshot_preview1 and wasix_32v1 (ABI §2.3).
 #define WASMX_WASI(fn) WASMX_IMPORT_AS(::wasmx::kBoth, #fn, fn)

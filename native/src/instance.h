@@ -39,6 +39,9 @@ struct Instance : std::enable_shared_from_this<Instance> {
   // Signals whose guest handler is running on this thread (bit n), and the innermost one (0 = none).
   uint32_t delivering_mask = 0;
   uint8_t delivering = 0;
+  // An import raised an exception through N-API (an unwind for exit, a signal handler that threw): it waits in
+  // the napi_env, and a V8 callback must rethrow it (v8_trampoline.h). Only this thread touches it.
+  bool napi_exception = false;
 
   FdTable& fds() { return proc->fds(); }
 };

@@ -231,6 +231,25 @@ Napi::Function InstanceFunction(Napi::Env env, const char* name, napi_callback c
   return Napi::Function(env, fn);
 }
 
+// trampolines() -> "v8" | "napi": how wasm reaches the imports of instances created now (v8_trampoline.h).
+Napi::Value TrampolinesJs(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), V8TrampolinesOn() ? "v8" : "napi");
+}
+
+// setTrampolines("v8" | "napi") -> whether it took effect (benchmarks and tests compare the two in one process).
+Napi::Value SetTrampolinesJs(const Napi::CallbackInfo& info) {
+  const bool on = info.Length() > 0 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "v8";
+  return Napi::Boolean::New(info.Env(), SetV8Trampolines(on));
+}
+
+// An import as a V8 callback (v8_trampoline.h), held like InstanceFunction's; the N-API one if that fails.
+Napi::Function ImportFunction(Napi::Env env, const ImportDef& def, const std::shared_ptr<Instance>& inst) {
+  napi_value fn = NewV8Import(env, def, inst.get());
+  if (!fn) return InstanceFunction(env, def.name, def.callback, inst);
+  napi_add_finalizer(env, fn, new InstanceHolder{inst}, FinalizeHolder, nullptr, nullptr);
+  return Napi::Function(env, fn);
+}
+
 Instance* InstanceOf(const Napi::CallbackInfo& info) { return static_cast<Instance*>(info.Data()); }
 
 // bindMemory(memory): attaches an instance's memory once it exists (modules that export their memory).
@@ -326,7 +345,7 @@ Napi::Value CreateInstanceJs(const Napi::CallbackInfo& info) {
     modules.Set(ModuleName(1u << m), mods[m]);
   }
   for (const auto& def : ImportRegistry()) {
-    Napi::Function fn = InstanceFunction(env, def.name, def.callback, inst);
+    Napi::Function fn = V8TrampolinesOn() ? ImportFunction(env, def, inst) : InstanceFunction(env, def.name, def.callback, inst);
     for (int m = 0; m < 3; m++)
       if (def.modules & (1u << m)) mods[m].Set(def.name, fn);
   }
@@ -419,6 +438,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_create_function(env, "listenTcp", NAPI_AUTO_LENGTH, ListenTcpJs, nullptr, &listen);
   exports.Set("listenTcp", Napi::Value(env, listen));
   exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
+  // How wasm reaches the imports: "v8" (V8 callbacks) or "napi" (v8_trampoline.h says when each is used).
+  SetUpTrampolines(env);
+  exports.Set("trampolines", Napi::Function::New(env, TrampolinesJs, "trampolines"));
+  exports.Set("setTrampolines", Napi::Function::New(env, SetTrampolinesJs, "setTrampolines"));
   exports.Set("adminCounters", Napi::Function::New(env, AdminCountersJs, "adminCounters"));
   exports.Set("listeningSockets", Napi::Function::New(env, ListeningSocketsJs, "listeningSockets"));
   AddLibraryExports(env, exports);
