@@ -5,6 +5,7 @@
  */
 import { LinkError } from './errors';
 import { DYNAMIC_CALL_SIGNATURES } from './dynamic-calls';
+import { directCall } from './import-shims';
 import { ImportObject, native } from './native';
 import { FuncType, ImportDesc, MemoryLimits, signatureOf } from './wasm-binary';
 
@@ -82,10 +83,16 @@ export function createImportedMemory(limits: MemoryLimits): WebAssembly.Memory {
 export function linkImports(imports: ImportDesc[], plan: LinkPlan, host: ImportObject, memory: WebAssembly.Memory | undefined, opts: LinkOptions = {}, table?: WebAssembly.Table): WebAssembly.Imports {
   const result: WebAssembly.Imports = host as WebAssembly.Imports;
   const unknown = new Set(plan.unknown);
+  const natives = nativeImportIds();
   for (const imp of imports) {
     const id = `${imp.module}.${imp.name}`;
-    if (imp.kind === 'function' && unknown.has(id)) {
+    if (imp.kind !== 'function') continue;
+    if (unknown.has(id)) {
       (result[imp.module] ??= {})[imp.name] = makeStub(id, imp.type, plan.mismatched.has(id) ? undefined : opts);
+    } else if (natives.has(id)) {
+      const mod = result[imp.module] as Record<string, unknown>;
+      const fn = mod[imp.name];
+      if (typeof fn === 'function') mod[imp.name] = directCall(fn as (...a: unknown[]) => unknown, imp.type.params.length);
     }
   }
   if (memory) (result.env ??= {}).memory = memory;
@@ -119,6 +126,12 @@ function makeStub(id: string, type: FuncType, warnOpts: LinkOptions | undefined)
 }
 
 let signatures: Map<string, string> | undefined;
+let nativeIds: Set<string> | undefined;
+
+/** The imports the addon implements (module.name), as opposed to the ones implemented in TypeScript. */
+function nativeImportIds(): Set<string> {
+  return (nativeIds ??= new Set(native().importTable().map((d) => `${d.module}.${d.name}`)));
+}
 
 function hostSignatures(): Map<string, string> {
   if (!signatures) {
