@@ -439,7 +439,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listenTcp", Napi::Value(env, listen));
   exports.Set("bench", Napi::Value(env, CreateBenchExports(env)));
   // How wasm reaches the imports: "v8" (V8 callbacks) or "napi" (v8_trampoline.h says when each is used).
-  SetUpTrampolines(env);
+  SetUpTrampolines();
   exports.Set("trampolines", Napi::Function::New(env, TrampolinesJs, "trampolines"));
   exports.Set("setTrampolines", Napi::Function::New(env, SetTrampolinesJs, "setTrampolines"));
   exports.Set("adminCounters", Napi::Function::New(env, AdminCountersJs, "adminCounters"));

@@ -53,7 +53,7 @@ bool SetV8Trampolines(bool on) {
   return true;
 }
 
-void SetUpTrampolines(napi_env) {
+void SetUpTrampolines() {
   // Once per host process: a worker thread loading the addon again must not undo setTrampolines().
   static std::once_flag once;
   std::call_once(once, [] {
@@ -80,7 +80,8 @@ napi_value NewV8Import(napi_env, const ImportDef& def, Instance* inst) {
 }
 
 bool FinishV8Slow(const v8::FunctionCallbackInfo<v8::Value>& info, Instance& inst) {
-  inst.napi_exception = false;
+  // Cleared after the handlers ran, not before: a handler's own syscalls set and clear the flag too, and what is
+  // parked now (from the call or from a handler) is looked up in the env below.
   CheckPendingSignals(inst);  // may unwind (exit) or run the guest's handler: both through N-API
   inst.napi_exception = false;
   bool pending = false;

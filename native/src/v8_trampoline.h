@@ -32,7 +32,7 @@ using V8Callback = void (*)(const v8::FunctionCallbackInfo<v8::Value>&);
 
 // Whether imports are created as V8 callbacks (decided when the addon loads: SetUpTrampolines).
 bool V8TrampolinesOn();
-void SetUpTrampolines(napi_env env);
+void SetUpTrampolines();
 // Whether the running V8 is the one the addon was built for.
 bool V8TrampolinesUsable();
 // For benchmarks and tests (addon.setTrampolines): instances created from now on use V8 callbacks (on) or N-API
@@ -64,24 +64,19 @@ struct V8Arg<uint32_t> {
     return true;
   }
 };
-template <>
-struct V8Arg<uint64_t> {
-  static bool Get(v8::Local<v8::Value> v, uint64_t* out) {
+// i64 arguments arrive as BigInts. One decoder for both signednesses: only BigInt's accessor differs.
+template <typename T, T (v8::BigInt::*Value)(bool*) const>
+struct V8BigIntArg {
+  static bool Get(v8::Local<v8::Value> v, T* out) {
     if (!v->IsBigInt()) return false;
     bool lossless;
-    *out = v.As<v8::BigInt>()->Uint64Value(&lossless);
+    *out = ((*v.As<v8::BigInt>())->*Value)(&lossless);
     return true;
   }
 };
 template <>
-struct V8Arg<int64_t> {
-  static bool Get(v8::Local<v8::Value> v, int64_t* out) {
-    if (!v->IsBigInt()) return false;
-    bool lossless;
-    *out = v.As<v8::BigInt>()->Int64Value(&lossless);
-    return true;
-  }
-};
-
+struct V8Arg<uint64_t> : V8BigIntArg<uint64_t, &v8::BigInt::Uint64Value> {};
+template <>
+struct V8Arg<int64_t> : V8BigIntArg<int64_t, &v8::BigInt::Int64Value> {};
 }  // namespace detail
 }  // namespace wasmx
