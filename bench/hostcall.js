@@ -21,7 +21,7 @@
 //
 // --syscall: the import is fd_filestat_get(1, buf), one real fstat(2) per call, next to a C loop of the same
 // fstat ("c", addon.bench.fstatLoop); "over c" is then what the import path adds around a real syscall. On this
-// machine that is ~15x the hot no-syscall figure: the kernel's exit refills the return-stack predictor (every frame
+// machine that is ~20x the hot no-syscall figure: the kernel's exit refills the return-stack predictor (every frame
 // the call returns through mispredicts) and, with PTI and no PCID, the TLB, so a path of more frames and more pages
 // pays at every syscall. A host without those mitigations pays far less; compare machines with this mode.
 //
@@ -57,8 +57,8 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  // A cold call takes about a microsecond with its sweep: fewer calls per round keep a run under a minute.
   if (opts.cold && opts.syscall) throw new Error('--cold and --syscall measure different things: pick one');
+  // A cold call takes about a microsecond with its sweep: fewer calls per round keep a run under a minute.
   if (opts.cold && !argv.some((a) => a === '--iterations' || a === '-n')) opts.iterations = 300_000;
   // A syscall takes ~1 us here: fewer calls per round keep a run short.
   if (opts.syscall && !argv.some((a) => a === '--iterations' || a === '-n')) opts.iterations = 200_000;
@@ -130,6 +130,7 @@ async function setup(opts) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmx-hostcall-'));
   const variants = [];
   const cleanups = [() => fs.rmSync(tmp, { recursive: true, force: true })];
+  const cleanup = () => cleanups.reverse().forEach((c) => c());
 
   // (a) the real import, linked by wasmx exactly as a guest's would be.
   const importName = opts.syscall ? 'fd_filestat_get' : 'fd_fdstat_get';
@@ -151,7 +152,7 @@ async function setup(opts) {
     if (!addon.bench.fstatLoop) throw new Error('this addon has no bench.fstatLoop (rebuild: npm run build:native)');
     variants.push({ name: 'c', what: 'fstat(1) in a C loop (addon.bench.fstatLoop)', calls: addon.bench.fstatLoop });
     variants.push({ name: 'loop', what: 'the loop alone, no call', calls: nativeInst.exports.loop });
-    return { variants, cleanup: () => cleanups.reverse().forEach((c) => c()) };
+    return { variants, cleanup };
   }
   if (addon.importTable().some((d) => d.module === 'wasix_32v1' && d.name === 'fd_fdflags_get' && d.signature === 'ii:i')) {
     const f2 = path.join(tmp, 'fdflags.wasm');
@@ -185,7 +186,7 @@ async function setup(opts) {
   variants.push({ name: 'napi+args', what: 'N-API decoding 2 x u32, returning u32', ...pair(withArgs) });
   if (addon.bench.v8Noop) variants.push({ name: 'v8', what: 'V8 callback no-op (addon.bench.v8Noop)', ...pair(make(addon.bench.v8Noop)) });
   variants.push({ name: 'loop', what: 'the loop alone, no call', calls: withArgs.loop });
-  return { variants, cleanup: () => cleanups.reverse().forEach((c) => c()) };
+  return { variants, cleanup };
 }
 
 const median = (xs) => {

@@ -5,8 +5,9 @@
 //   noopArgs(a, b) decodes two u32 arguments and returns a u32 like the import trampolines in import_registry.h do,
 //                  so noopArgs - noop is the argument/result marshalling share of a real import.
 //   v8Noop(a, b)   a V8 function callback that does nothing (v8_trampoline.h), where the running V8 allows one.
-//   fstatLoop(n)   n fstat(1) calls in a C loop, returning 0: the bare syscall that bench:hostcall --syscall's
-//                  fd_filestat_get import makes, so their difference is the import path around a real syscall.
+//   fstatLoop(n)   n fstat(1) calls in a C loop, returning how many failed (the bench refuses a nonzero result, as
+//                  it does an import's errno): the bare syscall that bench:hostcall --syscall's fd_filestat_get
+//                  import makes, so their difference is the import path around a real syscall.
 #include <node_api.h>
 #include <sys/stat.h>
 
